@@ -1,10 +1,12 @@
 /**
  * The one way `src/` obtains a ChipDriver: by options, never by importing an implementation.
- *
- * STUB — signature agreed; the emulator branch is being written, serial comes with issue 3.
+ * Serial ports arrive with the wire protocol (issue 3); until then `--port` is refused clearly.
  */
 import type { ChipDriver } from './driver.ts';
 import { BenchError } from './driver.ts';
+import { datasheet } from './emulator/energy.ts';
+import { EmulatorDriver } from './emulator/emulator-driver.ts';
+import { listProfiles, loadProfile } from './emulator/profile.ts';
 
 /** How to reach a chip. */
 export interface OpenChipOptions {
@@ -24,8 +26,22 @@ export interface OpenChipOptions {
 
 /** Open a chip driver. */
 export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
-  await Promise.resolve();
-  throw new BenchError('UNSUPPORTED', `not implemented yet: ${JSON.stringify(options)}`);
+  if (options.port !== undefined) {
+    if (options.emulator)
+      throw new BenchError('USAGE', 'give either --port or --emulator, not both');
+    throw new BenchError(
+      'UNSUPPORTED',
+      `cannot open ${options.port}: serial boards are not supported yet`,
+      {
+        port: options.port,
+      },
+    );
+  }
+  return EmulatorDriver.create({
+    profile: options.profile,
+    seed: options.seed,
+    chipState: options.chipState,
+  });
 }
 
 /** Datasheet conditions: what the figures are computed for. */
@@ -59,6 +75,13 @@ export interface Datasheet {
 }
 
 /** Datasheet figures for a chip model, when rram-bench has a physics model of it (else undefined). */
-export function datasheetFor(_model: string, _conditions: DatasheetConditions = {}): Datasheet | undefined {
-  throw new BenchError('UNSUPPORTED', 'not implemented yet');
+export function datasheetFor(
+  model: string,
+  conditions: DatasheetConditions = {},
+): Datasheet | undefined {
+  const names = listProfiles();
+  const name = names.includes(model) ? model : names.find((n) => loadProfile(n).model === model);
+  if (name === undefined) return undefined;
+  const d = datasheet(loadProfile(name), conditions);
+  return { ...d, conditions: { ...d.conditions } };
 }

@@ -25,7 +25,12 @@ const limitsSchema = z
     readV: range,
     vthV: range,
     forming: z
-      .object({ amplitudeV: range, gateV: range, widthS: range, maxPulses: z.number().int().positive() })
+      .object({
+        amplitudeV: range,
+        gateV: range,
+        widthS: range,
+        maxPulses: z.number().int().positive(),
+      })
       .strict(),
     maxProgramPulsesPerPolarity: z.number().int().positive(),
     maxProgramIterations: z.number().int().positive(),
@@ -55,7 +60,9 @@ export const profileSchema = z
         virginMicroS: nonNeg,
       })
       .strict()
-      .refine((c) => c.gMinMicroS < c.gMaxMicroS, { message: 'gMinMicroS must be below gMaxMicroS' }),
+      .refine((c) => c.gMinMicroS < c.gMaxMicroS, {
+        message: 'gMinMicroS must be below gMaxMicroS',
+      }),
     forming: z
       .object({
         /** Mean forming voltage of a cell (V). */
@@ -211,7 +218,8 @@ function checkCrossFields(p: Profile, source: string): void {
   };
   const ascending = (a: number[]) => a.every((v, i) => i === 0 || v > a[i - 1]!);
   if (!ascending(p.relaxation.timesS)) fail('relaxation.timesS', 'must be strictly ascending');
-  if (!ascending(p.relaxation.gOverGmax)) fail('relaxation.gOverGmax', 'must be strictly ascending');
+  if (!ascending(p.relaxation.gOverGmax))
+    fail('relaxation.gOverGmax', 'must be strictly ascending');
   if (p.limits.readV.min <= 0) fail('limits.readV.min', 'must be positive');
   if (p.ifc.defaultReadV < p.limits.readV.min || p.ifc.defaultReadV > p.limits.readV.max)
     fail('ifc.defaultReadV', 'must lie within limits.readV');

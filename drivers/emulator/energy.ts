@@ -1,0 +1,166 @@
+/**
+ * Timing and energy model of the macro, and the datasheet figures derived from it. The figures
+ * are computed from profile parameters every time, never stored, so they move with precision,
+ * clock, read/threshold voltages and input activity. docs/physics.md derives the defaults.
+ */
+import { BenchError } from '../driver.ts';
+import type { Profile } from './profile.ts';
+
+/** Conditions for timing and energy. */
+export interface Operating {
+  /** Activation precision (bits). */
+  precisionBits: number;
+  /** Clock (Hz). */
+  clockHz: number;
+  /** Vref (V). */
+  readV: number;
+  /** Vth (V). */
+  vthV: number;
+  /** Integration window (s). */
+  integrationWindowS: number;
+}
+
+/** The operating point a profile starts in. */
+export function defaultOperating(p: Profile): Operating {
+  const bits = p.ifc.defaultPrecisionBits;
+  return {
+    precisionBits: bits,
+    clockHz: p.clockHz,
+    readV: p.ifc.defaultReadV,
+    vthV: p.ifc.defaultVthV,
+    integrationWindowS: integrationWindowS(p, bits),
+  };
+}
+
+/** IFC refractory time at a threshold voltage (s): resetting a capacitor charged to a higher Vth takes longer. */
+export function refractoryS(p: Profile, vthV: number): number {
+  return (p.ifc.t0S * vthV) / p.ifc.defaultVthV;
+}
+
+/** Default integration window for a precision (s): windowFactor·2^b refractory times at the default Vth. */
+export function integrationWindowS(p: Profile, bits: number): number {
+  return p.ifc.windowFactor * 2 ** bits * p.ifc.t0S;
+}
+
+/** Latency of one spike-conversion readout (s): setup cycles plus the integration window. */
+export function conversionLatencyS(p: Profile, op: Operating): number {
+  return p.ifc.setupCycles / op.clockHz + op.integrationWindowS;
+}
+
+/** Chip time of one MVM (s): 2^b − 1 input pulse slots, fixed overhead, then the conversion. */
+export function mvmTimeS(p: Profile, op: Operating): number {
+  const pulseSlots = 2 ** op.precisionBits - 1;
+  const cycles = pulseSlots * p.timing.cyclesPerInputPulse + p.timing.overheadCycles;
+  return cycles / op.clockHz + conversionLatencyS(p, op);
+}
+
+/** Charge delivered per µS·pulse at Vref (C): Vref · 1 µS · read-pulse width. */
+export function chargePerMicroSPulseC(p: Profile, readV: number): number {
+  return readV * 1e-6 * p.ifc.readPulseS;
+}
+
+/** Counts per µS·pulse in the IFC's linear region: charge per unit over charge per spike (C·Vth). */
+export function countsPerMicroSPulse(p: Profile, readV: number, vthV: number): number {
+  return chargePerMicroSPulseC(p, readV) / (p.ifc.capacitanceF * vthV);
+}
+
+/** What an MVM batch did, for its energy. */
+export interface Activity {
+  /** Σ over vectors and driven rows of input pulses. */
+  inputPulses: number;
+  /** Σ over vectors, rows and read columns of pulses × conductance (µS·pulse). */
+  microSPulses: number;
+  /** Spikes fired by the IFCs. */
+  spikes: number;
+  /** Chip time (s). */
+  timeS: number;
+}
+
+/** Energy of a batch (J): array read energy V²·G·t, row drivers, IFC spikes (∝ Vth²), static power. */
+export function energyJ(p: Profile, op: Operating, a: Activity): number {
+  const array = op.readV * op.readV * 1e-6 * p.ifc.readPulseS * a.microSPulses;
+  const drivers = p.energy.rowPulseJ * a.inputPulses;
+  const spikes = p.energy.spikeJ * (op.vthV / 0.5) ** 2 * a.spikes;
+  return array + drivers + spikes + p.energy.staticW * a.timeS;
+}
+
+/** Datasheet conditions. */
+export interface DatasheetConditions {
+  precisionBits: number;
+  clockHz: number;
+  /** Mean input (and output) as a fraction of full scale. */
+  inputActivity: number;
+}
+
+/** Datasheet figures at given conditions. */
+export interface DatasheetFigures {
+  pjPerMac: number;
+  powerMw: number;
+  gops8bit: number;
+  latencyNs8bit: number;
+  gops: number;
+  latencyNs: number;
+  mvmPerS: number;
+  conditions: DatasheetConditions;
+}
+
+/**
+ * Figures for the reference workload: a full-array MVM with inputs and outputs at
+ * `inputActivity` of full scale, conductances spread evenly over the window, default Vref/Vth.
+ */
+export function datasheet(p: Profile, c: Partial<DatasheetConditions> = {}): DatasheetFigures {
+  const conditions: DatasheetConditions = {
+    precisionBits: c.precisionBits ?? 8,
+    clockHz: c.clockHz ?? p.clockHz,
+    inputActivity: c.inputActivity ?? 0.5,
+  };
+  const { precisionBits: b, clockHz: f, inputActivity: a } = conditions;
+  if (!Number.isInteger(b) || b < 1 || b > 8)
+    throw new BenchError(
+      'INVALID_ARGUMENT',
+      `precision must be an integer from 1 to 8 bits, got ${b}`,
+      { field: 'precisionBits' },
+    );
+  if (!(f > 0 && Number.isFinite(f)))
+    throw new BenchError('INVALID_ARGUMENT', `clock must be a positive frequency in Hz, got ${f}`, {
+      field: 'clockHz',
+    });
+  if (!(a > 0 && a <= 1))
+    throw new BenchError('INVALID_ARGUMENT', `input activity must be in (0, 1], got ${a}`, {
+      field: 'inputActivity',
+    });
+  const opAt = (bits: number): Operating => ({
+    ...defaultOperating(p),
+    precisionBits: bits,
+    clockHz: conditions.clockHz,
+    integrationWindowS: integrationWindowS(p, bits),
+  });
+  const op = opAt(conditions.precisionBits);
+  const full = 2 ** op.precisionBits - 1;
+  const meanPulses = conditions.inputActivity * full;
+  const meanG = (p.conductance.gMinMicroS + p.conductance.gMaxMicroS) / 2;
+  const macs = p.rows * p.cols;
+  const timeS = mvmTimeS(p, op);
+  const e = energyJ(p, op, {
+    inputPulses: p.rows * meanPulses,
+    microSPulses: macs * meanPulses * meanG,
+    spikes: p.cols * meanPulses,
+    timeS,
+  });
+  const readout = (o: Operating) => {
+    const latency = conversionLatencyS(p, o);
+    return { latencyNs: latency * 1e9, gops: (p.cols * p.ifc.opsPerConversion) / latency / 1e9 };
+  };
+  const at8 = readout(opAt(8));
+  const atB = readout(op);
+  return {
+    pjPerMac: (e / macs) * 1e12,
+    powerMw: (e / timeS) * 1e3,
+    gops8bit: at8.gops,
+    latencyNs8bit: at8.latencyNs,
+    gops: atB.gops,
+    latencyNs: atB.latencyNs,
+    mvmPerS: 1 / timeS,
+    conditions,
+  };
+}

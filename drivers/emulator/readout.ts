@@ -1,0 +1,128 @@
+/**
+ * The integrate-and-fire readout (IFC), one per column. A column integrates charge
+ * Q = Σ_i x_i·Vref·g_ij·t_pulse; each time the capacitor reaches α = C·Vth it fires and resets,
+ * losing a refractory time t0. Over a window t_m the count is
+ *   n = t_m / (α/I + t0),  I = Q / t_m,
+ * linear (n ≈ Q/α) for small charge and saturating towards t_m/t0; it is floored (whole spikes)
+ * and clipped at 2^b − 1. Each column has its own gain and offset (mismatch). In TTFS mode the
+ * column reports the tick of its first spike, t1 = α/I + t0, on a 2^b-tick grid over the window.
+ *
+ * Inputs here are already in linear count units, q = Q/α (the MVM kernel folds Vref, the pulse
+ * width and α into one factor), so Vref scales q (proportional tuning) while Vth scales q and,
+ * through t0, the saturation level (distorted tuning).
+ */
+import type { ReadoutMode } from '../driver.ts';
+import { refractoryS } from './energy.ts';
+import type { Profile } from './profile.ts';
+import type { Rng } from './rng.ts';
+
+/** Readout settings in force for a conversion. */
+export interface ConversionSettings {
+  precisionBits: number;
+  vthV: number;
+  integrationWindowS: number;
+  mode: ReadoutMode;
+  ttfsStopFraction: number;
+}
+
+/** Saturation count t_m/t0 of the IFC at these settings. */
+export function saturationCount(p: Profile, s: ConversionSettings): number {
+  return s.integrationWindowS / refractoryS(p, s.vthV);
+}
+
+/** Ideal-column spike count for linear charge q (counts), before flooring and clipping. */
+export function ifcTransfer(q: number, nSat: number, linear: boolean): number {
+  if (q <= 0) return 0;
+  return linear ? q : (nSat * q) / (nSat + q);
+}
+
+/**
+ * First-spike tick for linear charge q on a 2^b grid over the window; `2^b − 1` means the column
+ * did not fire in time. t1/t_m = 1/q + 1/nSat (the second term vanishes for a linear readout).
+ */
+export function ifcFirstSpikeTick(q: number, bits: number, nSat: number, linear: boolean): number {
+  const top = (1 << bits) - 1;
+  if (q <= 0) return top;
+  const tick = Math.floor((1 << bits) * (1 / q + (linear ? 0 : 1 / nSat)));
+  return tick < top ? tick : top;
+}
+
+/** Per-column mismatch and the conversion of column charges into output values. */
+export class Readout {
+  /** Relative gain of each physical column (1 = ideal). */
+  readonly gain: Float32Array;
+  /** Offset of each physical column, as a fraction of full scale. */
+  readonly offset: Float32Array;
+
+  constructor(
+    private readonly profile: Profile,
+    rng: Rng | { gain: Float32Array; offset: Float32Array },
+  ) {
+    if ('gain' in rng) {
+      this.gain = rng.gain;
+      this.offset = rng.offset;
+      return;
+    }
+    this.gain = new Float32Array(profile.cols);
+    this.offset = new Float32Array(profile.cols);
+    for (let j = 0; j < profile.cols; j++) {
+      this.gain[j] = 1 + profile.ifc.gainSigma * rng.normal();
+      this.offset[j] = profile.ifc.offsetSigma * rng.normal();
+    }
+  }
+
+  /**
+   * Convert `q` (batch × cols.length linear counts) into `out` and return the spikes fired and
+   * the summed conversion time of the batch (s, without setup cycles).
+   */
+  convert(
+    q: Float32Array,
+    batch: number,
+    cols: readonly number[],
+    s: ConversionSettings,
+    out: Uint8Array,
+  ): { spikes: number; conversionS: number } {
+    const n = cols.length;
+    const bits = s.precisionBits;
+    const top = (1 << bits) - 1;
+    const nSat = saturationCount(this.profile, s);
+    const linear = this.profile.ifc.linear;
+    const gain = Float32Array.from(cols, (c) => this.gain[c]!);
+    const offset = Float32Array.from(cols, (c) => this.offset[c]! * top);
+    let spikes = 0;
+    if (s.mode === 'COUNT') {
+      for (let b = 0; b < batch; b++) {
+        const o = b * n;
+        for (let j = 0; j < n; j++) {
+          const v = Math.floor(ifcTransfer(gain[j]! * q[o + j]! + offset[j]!, nSat, linear));
+          const c = v < 0 ? 0 : v > top ? top : v;
+          out[o + j] = c;
+          spikes += c;
+        }
+      }
+      return { spikes, conversionS: batch * s.integrationWindowS };
+    }
+    // TTFS: first-spike ticks; the timing threshold stops the layer once enough columns fired.
+    const stopAfter = Math.max(1, Math.ceil(s.ttfsStopFraction * n));
+    const ticks = new Uint8Array(n);
+    let conversionS = 0;
+    for (let b = 0; b < batch; b++) {
+      const o = b * n;
+      for (let j = 0; j < n; j++)
+        ticks[j] = ifcFirstSpikeTick(gain[j]! * q[o + j]! + offset[j]!, bits, nSat, linear);
+      let stopTick = top;
+      if (stopAfter < n) {
+        const sorted = ticks.slice().sort();
+        const kth = sorted[stopAfter - 1]!;
+        if (kth < top) stopTick = kth;
+      }
+      for (let j = 0; j < n; j++) {
+        const t = ticks[j]! <= stopTick && ticks[j]! < top ? ticks[j]! : top;
+        out[o + j] = t;
+        if (t < top) spikes++;
+      }
+      conversionS += (s.integrationWindowS * Math.min(stopTick + 1, 1 << bits)) / (1 << bits);
+    }
+    return { spikes, conversionS };
+  }
+}
