@@ -204,12 +204,12 @@ export function checkConfigure(
 /** Check an MVM batch against geometry, batch limit and the precision in force; returns the batch size. */
 export function checkMvm(info: ChipInfo, req: MvmRequest, precisionBits: number): number {
   const lines = (field: 'rows' | 'cols', max: number) => {
-    const list = req[field];
+    const list: readonly unknown[] = req[field];
     if (!Array.isArray(list) || list.length === 0)
       invalid(`${field} must be a non-empty list of indices`, { field });
     const seen = new Set<number>();
-    for (const v of list) {
-      integer(`${field} index`, v, 0, max - 1);
+    for (const item of list) {
+      const v = integer(`${field} index`, item, 0, max - 1);
       if (seen.has(v)) invalid(`${field} lists line ${v} twice`, { field, value: v });
       seen.add(v);
     }

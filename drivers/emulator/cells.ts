@@ -111,8 +111,8 @@ export class CellArray {
   version = 0;
   private readonly a: StateArrays;
   private readonly relax: RelaxationTable;
-  private readonly row: Float64Array;
 
+  /** Draw a fresh chip from `rng` (`restore` is for `fromState` only). */
   constructor(
     readonly profile: Profile,
     private readonly rng: Rng,
@@ -123,7 +123,6 @@ export class CellArray {
     this.cols = profile.cols;
     this.size = this.rows * this.cols;
     this.relax = new RelaxationTable(profile.relaxation, profile.conductance.gMaxMicroS);
-    this.row = this.relax.newRow();
     this.a = restore ?? this.draw();
   }
 

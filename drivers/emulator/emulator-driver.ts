@@ -29,7 +29,7 @@ import {
   checkPulse,
   checkRead,
 } from '../limits.ts';
-import { realClock, type Clock } from './clock.ts';
+import { ManualClock, realClock, type Clock } from './clock.ts';
 import { fastKernel, referenceKernel, type MatmulKernel } from './kernel.ts';
 import { Macro, type MacroState } from './macro.ts';
 import { loadProfile, type Profile } from './profile.ts';
@@ -41,6 +41,10 @@ export const EMULATOR_FIRMWARE_VERSION = '0.1.0';
 export const PROTOCOL_VERSION = 1;
 /** Most MVM vectors computed between two yields to the event loop. */
 const MVM_CHUNK = 512;
+/** Modelled time of one (row-parallel) verify or map read (s), for the virtual clock. */
+const READ_TIME_S = 1e-6;
+/** Modelled dead time around each write pulse (s), for the virtual clock. */
+const PULSE_OVERHEAD_S = 0.1e-6;
 
 /** Options of an emulated chip. */
 export interface EmulatorOptions {
@@ -48,8 +52,12 @@ export interface EmulatorOptions {
   profile?: Profile | string;
   /** Seed of all the chip's randomness. Default 1. */
   seed?: number;
-  /** Time source. Default: wall time. */
-  clock?: Clock;
+  /**
+   * Time source. `'wall'` (default): wall time, so relaxation goes on between runs as on a real
+   * chip. `'virtual'`: chip time starts at 0 and advances only by the modelled duration of each
+   * operation — runs are then reproducible to the bit for a seed. Or any Clock (tests).
+   */
+  clock?: Clock | 'wall' | 'virtual';
   /** State file: loaded when it exists, written on close. */
   chipState?: string;
   /** Matrix kernel. Default: the fastest available. */
@@ -93,8 +101,14 @@ export class EmulatorDriver implements ChipDriver {
   private constructor(
     readonly macro: Macro,
     private readonly chipState: string | undefined,
+    private readonly virtualClock: ManualClock | undefined,
   ) {
     this.info = emulatedChipInfo(macro.profile, macro.seed);
+  }
+
+  /** Advance a virtual clock by the modelled duration of an operation. */
+  private spend(seconds: number): void {
+    this.virtualClock?.advance(seconds);
   }
 
   /** Create an emulated chip, restoring it from `chipState` when that file exists. */
@@ -105,7 +119,9 @@ export class EmulatorDriver implements ChipDriver {
         : loadProfile(options.profile ?? 'vlsi19-hfo2-256');
     const kernel =
       options.kernel === 'reference' ? referenceKernel : (options.kernel ?? (await fastKernel()));
-    const clock = options.clock ?? realClock;
+    const virtualClock = options.clock === 'virtual' ? new ManualClock(0) : undefined;
+    const given = options.clock;
+    const clock: Clock = virtualClock ?? (typeof given === 'object' ? given : realClock);
     const saved = options.chipState
       ? (loadState(options.chipState) as MacroState | undefined)
       : undefined;
@@ -133,7 +149,7 @@ export class EmulatorDriver implements ChipDriver {
         },
       );
     }
-    return new EmulatorDriver(macro, options.chipState);
+    return new EmulatorDriver(macro, options.chipState, virtualClock);
   }
 
   /** Run `work` asynchronously as a cancellable operation. */
@@ -145,7 +161,7 @@ export class EmulatorDriver implements ChipDriver {
         subscriber.error(new BenchError('CLOSED', 'the emulated chip is closed'));
         return;
       }
-      const run: Running = { cancelled: false, subscriber: subscriber as Subscriber<unknown> };
+      const run: Running = { cancelled: false, subscriber: subscriber };
       this.running.add(run);
       const finish = () => this.running.delete(run);
       setImmediate(() => {
@@ -200,6 +216,7 @@ export class EmulatorDriver implements ChipDriver {
           let pulses = 0;
           for (let v = req.startV; !cells.isFormed(i) && v <= req.stopV + 1e-9; v += req.stepV) {
             cells.formPulse(i, Math.min(v, req.stopV), req.gateV, req.widthS);
+            this.spend(req.widthS + READ_TIME_S);
             pulses++;
           }
           result.formed[k] = cells.isFormed(i) ? 1 : 0;
@@ -236,7 +253,9 @@ export class EmulatorDriver implements ChipDriver {
             (region.row + r) * this.info.cols + region.col + c,
             average,
           );
-      emit({ region: { ...region }, microS: out, average, timeS: this.macro.clock.now() });
+      const timeS = this.macro.clock.now();
+      this.spend(region.rows * average * READ_TIME_S);
+      emit({ region: { ...region }, microS: out, average, timeS });
     });
   }
 
@@ -262,6 +281,14 @@ export class EmulatorDriver implements ChipDriver {
             req.maxIterations,
             req.maxPulsesPerPolarity,
             req.verifyAverage,
+          );
+          // Each pulse is followed by a verify read; one more read before the first pulse.
+          this.spend(
+            req.verifyAverage * READ_TIME_S +
+              o.pulses *
+                (this.macro.profile.pulse.referenceWidthS +
+                  PULSE_OVERHEAD_S +
+                  req.verifyAverage * READ_TIME_S),
           );
           result.finalMicroS[k] = o.finalMicroS;
           result.pulses[k] = o.pulses;
@@ -293,6 +320,7 @@ export class EmulatorDriver implements ChipDriver {
           size,
         );
         values.set(part.values, start * n);
+        this.spend(part.latencyS);
         energyJ += part.energyJ;
         latencyS += part.latencyS;
         if (start + size < batch) {

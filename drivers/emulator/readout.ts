@@ -91,11 +91,16 @@ export class Readout {
     const offset = Float32Array.from(cols, (c) => this.offset[c]! * top);
     let spikes = 0;
     if (s.mode === 'COUNT') {
+      // Hot loop (one pass per output of every MVM): ifcTransfer inlined, constants hoisted.
       for (let b = 0; b < batch; b++) {
         const o = b * n;
         for (let j = 0; j < n; j++) {
-          const v = Math.floor(ifcTransfer(gain[j]! * q[o + j]! + offset[j]!, nSat, linear));
-          const c = v < 0 ? 0 : v > top ? top : v;
+          const x = gain[j]! * q[o + j]! + offset[j]!;
+          let c = 0;
+          if (x > 0) {
+            const v = Math.floor(linear ? x : (nSat * x) / (nSat + x));
+            c = v > top ? top : v;
+          }
           out[o + j] = c;
           spikes += c;
         }

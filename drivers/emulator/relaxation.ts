@@ -34,45 +34,8 @@ export class RelaxationTable {
     this.isZero = relaxation.sigmaMicroS.every((row) => row.every((s) => s === 0));
   }
 
-  /** A scratch row of the right length for `rowAt`. */
-  newRow(): Float64Array {
-    return new Float64Array(this.gPointsMicroS.length);
-  }
-
-  /**
-   * σ (µS) at each table conductance point, `dtS` seconds after the last pulse, into `row`.
-   * Split from `interpolate` so a loop over cells pulsed at the same time computes it once.
-   */
-  rowAt(dtS: number, row: Float64Array): void {
-    const lt = this.logTimes;
-    const nT = lt.length;
-    const first = this.sigma[0]!;
-    if (!(dtS > 0)) {
-      row.fill(0);
-      return;
-    }
-    const l = Math.log10(dtS);
-    if (l <= lt[0]!) {
-      // Early: fade the first row to 0 over the decades before the first time.
-      const span = lt[0]! - this.logEarly;
-      const f = l <= this.logEarly ? 0 : (l - this.logEarly) / span;
-      for (let j = 0; j < row.length; j++) row[j] = f * first[j]!;
-      return;
-    }
-    if (l >= lt[nT - 1]!) {
-      row.set(this.sigma[nT - 1]!);
-      return;
-    }
-    let k = 0;
-    while (l > lt[k + 1]!) k++;
-    const w = (l - lt[k]!) / (lt[k + 1]! - lt[k]!);
-    const a = this.sigma[k]!;
-    const b = this.sigma[k + 1]!;
-    for (let j = 0; j < row.length; j++) row[j] = a[j]! + w * (b[j]! - a[j]!);
-  }
-
-  /** Interpolate a row from `rowAt` at conductance `gMicroS` (linear, clamped at the ends). */
-  interpolate(row: Float64Array, gMicroS: number): number {
+  /** Interpolate a row of σ over the table's conductance points at `gMicroS` (linear, clamped at the ends). */
+  private interpolate(row: Float64Array, gMicroS: number): number {
     const xs = this.gPointsMicroS;
     const n = xs.length;
     if (gMicroS <= xs[0]!) return row[0]!;

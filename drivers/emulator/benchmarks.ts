@@ -1,0 +1,127 @@
+/**
+ * Benchmarks of the emulated macro. They live beside the emulator (src/ reaches implementations
+ * only through the factory) and have the shape of src/bench's `Benchmark`.
+ */
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import type { Region } from '../driver.ts';
+import { EmulatorDriver } from './emulator-driver.ts';
+import { Rng } from './rng.ts';
+
+/** What one benchmark reports (see src/bench/harness.ts). */
+interface Result {
+  value: number;
+  unit: string;
+  higherIsBetter: boolean;
+  target?: number;
+  [extra: string]: unknown;
+}
+
+const FULL: Region = { row: 0, col: 0, rows: 256, cols: 256 };
+const ALL = Array.from({ length: 256 }, (_, i) => i);
+const BATCH = 4096;
+
+/** A formed default chip with every cell write-verified to a random target in [1, 40] µS. */
+async function programmedChip(
+  kernel?: 'reference',
+): Promise<{ chip: EmulatorDriver; setupS: number }> {
+  const t0 = performance.now();
+  const chip = await EmulatorDriver.create({ seed: 7, kernel });
+  await firstValueFrom(chip.form({ region: FULL }));
+  const rng = new Rng(3);
+  const targets = Float32Array.from({ length: 65536 }, () => 1 + 39 * rng.uniform());
+  await lastValueFrom(chip.program({ region: FULL, targetsMicroS: targets }));
+  return { chip, setupS: (performance.now() - t0) / 1000 };
+}
+
+function randomInputs(n: number): Uint8Array {
+  const rng = new Rng(11);
+  return Uint8Array.from({ length: n }, () => rng.nextU32() & 255);
+}
+
+/** Full-array 8-bit MVMs per second through EmulatorDriver.mvm, timed for at least `minS`. */
+async function mvmRate(chip: EmulatorDriver, batch: number, minS: number) {
+  const inputs = randomInputs(batch * 256);
+  const once = () => firstValueFrom(chip.mvm({ rows: ALL, cols: ALL, inputs }));
+  await once(); // warm-up: JIT, weight upload
+  let mvms = 0;
+  let meanCount = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minS * 1000) {
+    const out = await once();
+    mvms += batch;
+    meanCount = out.values.reduce((s, v) => s + v, 0) / out.values.length;
+  }
+  return { perS: mvms / ((performance.now() - t0) / 1000), mvms, meanCount };
+}
+
+function mib(bytes: number): number {
+  return bytes / 2 ** 20;
+}
+
+export const emulatorBenchmarks = [
+  {
+    name: 'emulator.mvm_per_s',
+    description:
+      'batched full-array (256×256) 8-bit MVMs per second with read noise and IFC readout, EmulatorDriver, tfjs-wasm kernel, one core',
+    async run(): Promise<Result> {
+      const { chip, setupS } = await programmedChip();
+      const { perS, mvms, meanCount } = await mvmRate(chip, BATCH, 5);
+      await chip.close();
+      return {
+        value: perS,
+        unit: 'MVM/s',
+        higherIsBetter: true,
+        target: 100_000,
+        physicalMacroMvmPerS: 1.52e-3 / 0.257e-12 / 65536,
+        batch: BATCH,
+        mvms,
+        meanCount,
+        setupS,
+      };
+    },
+  },
+  {
+    name: 'emulator.mvm_per_s.reference',
+    description: 'the same MVMs with the plain-TypeScript reference kernel, for comparison',
+    async run(): Promise<Result> {
+      const { chip } = await programmedChip('reference');
+      const { perS, mvms } = await mvmRate(chip, 256, 3);
+      await chip.close();
+      return { value: perS, unit: 'MVM/s', higherIsBetter: true, batch: 256, mvms };
+    },
+  },
+  {
+    name: 'emulator.memory_mib',
+    description:
+      'memory held by one programmed emulated macro (JS heap + array buffers + kernel tensors)',
+    async run(): Promise<Result> {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      // Bring the kernel's WebAssembly heap to its working size first: it is shared by all chips.
+      const warm = await programmedChip();
+      await mvmRate(warm.chip, BATCH, 0.2);
+      await warm.chip.close();
+      gc?.();
+      const before = process.memoryUsage();
+      const { chip } = await programmedChip();
+      await mvmRate(chip, BATCH, 0.2);
+      gc?.();
+      const after = process.memoryUsage();
+      const heap = after.heapUsed - before.heapUsed;
+      const external = after.external - before.external;
+      // Weight tensors live in the kernel's already-grown WebAssembly heap: count them explicitly.
+      const kernelTensors = 2 * 256 * 256 * 4;
+      const bytes = heap + external + kernelTensors;
+      await chip.close();
+      return {
+        value: mib(bytes),
+        unit: 'MiB',
+        higherIsBetter: false,
+        target: 8,
+        heapMib: mib(heap),
+        externalMib: mib(external),
+        kernelTensorsMib: mib(kernelTensors),
+        gcExposed: gc !== undefined,
+      };
+    },
+  },
+];
