@@ -1,0 +1,47 @@
+/**
+ * Bounds line length in front of a line parser. @serialport/parser-readline buffers until it
+ * sees a delimiter, without limit, so a board (or noise) that never sends a newline would grow
+ * it forever. The guard passes bytes through, and when a line exceeds the maximum it ends it
+ * early with a newline (the parser then emits a fragment that fails its CRC and is dropped) and
+ * discards the rest of it up to the next newline. §2.6
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { MAX_LINE_BYTES } from './codec.ts';
+
+export class LineGuard extends Transform {
+  /** Lines cut because they exceeded the maximum. */
+  longLines = 0;
+  private lineBytes = 0;
+  private discarding = false;
+
+  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let start = 0;
+    const out: Buffer[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (byte === 0x0a) {
+        if (!this.discarding) out.push(chunk.subarray(start, i + 1));
+        this.discarding = false;
+        this.lineBytes = 0;
+        start = i + 1;
+        continue;
+      }
+      if (this.discarding) {
+        start = i + 1;
+        continue;
+      }
+      if (++this.lineBytes >= this.maxLineBytes) {
+        out.push(chunk.subarray(start, i), Buffer.from('\n'));
+        this.longLines++;
+        this.discarding = true;
+        start = i + 1;
+      }
+    }
+    if (!this.discarding && start < chunk.length) out.push(chunk.subarray(start));
+    done(null, out.length ? Buffer.concat(out) : undefined);
+  }
+}
