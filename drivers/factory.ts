@@ -18,6 +18,8 @@ export interface OpenChipOptions {
   seed?: number;
   /** Emulator: file the chip state is loaded from (if it exists) and saved to on close. */
   chipState?: string;
+  /** Emulator: `wall` (default) or `virtual` time; see EmulatorOptions.clock. */
+  clock?: 'wall' | 'virtual';
   /** Serial: port path, e.g. /dev/ttyUSB0. */
   port?: string;
   /** Serial: baud rate. Default 921600. */
@@ -41,6 +43,7 @@ export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
     profile: options.profile,
     seed: options.seed,
     chipState: options.chipState,
+    clock: options.clock,
   });
 }
 

@@ -87,7 +87,7 @@ export interface Request {
   line: string;
 }
 
-/** Parse a request line (terminator removed); CRC and seq optional (§2.3). */
+/** Parse a request line (terminator removed); seq and CRC optional together (§2.3). */
 export function parseRequest(line: string): Request | BadLine {
   const u = unwrap(line, false);
   if (typeof u === 'string') return u;
@@ -95,6 +95,9 @@ export function parseRequest(line: string): Request | BadLine {
   if (words.length === 0) return 'syntax';
   let seq: number | undefined;
   if (/^\d+$/.test(words[0]!)) {
+    // Only terminal input may omit the CRC, and it has no seq: a host line with a damaged
+    // CRC marker must not pass as a CRC-less one.
+    if (!u.hadCrc) return 'crc';
     seq = Number(words.shift());
     if (seq > 65535) return 'syntax';
   }
@@ -128,7 +131,7 @@ export function parseReply(line: string): Reply | BadLine {
 
 /** Pack unsigned `bits`-bit values LSB first (§4 `pN`). */
 export function packBits(values: ArrayLike<number>, bits: number): Uint8Array {
-  if (bits === 8) return Uint8Array.from(values as ArrayLike<number>);
+  if (bits === 8) return Uint8Array.from(values);
   const out = new Uint8Array(Math.ceil((values.length * bits) / 8));
   let pos = 0;
   for (let k = 0; k < values.length; k++, pos += bits) {
@@ -196,7 +199,7 @@ export function decodeU16(text: string, count: number): Uint16Array | undefined 
 
 /** `bits` payload (§4): flags, one bit each. */
 export function encodeFlags(values: ArrayLike<number>): string {
-  return toBase64(packBits(Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0)), 1));
+  return toBase64(packBits(Array.from(values, (v) => (v ? 1 : 0)), 1));
 }
 
 export function decodeFlags(text: string, count: number): Uint8Array | undefined {

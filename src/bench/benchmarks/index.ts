@@ -1,0 +1,10 @@
+/**
+ * The benchmark registry: every benchmark `npm run bench` knows, in run order. To add some,
+ * export a `Benchmark[]` from a file beside this one and spread it into the list.
+ */
+import type { Benchmark } from '../harness.ts';
+import { emulatorBenchmarks } from './emulator.ts';
+import { rngBenchmarks } from './rng.ts';
+
+/** All benchmarks, in the order they run. */
+export const benchmarks: readonly Benchmark[] = [...rngBenchmarks, ...emulatorBenchmarks];

@@ -1,0 +1,11 @@
+/** `rram-bench bench`: the benchmark harness, the same as `npm run bench`. */
+import { benchUsage, runBench } from '../bench/run-bench.ts';
+import type { Command } from './command.ts';
+
+/** The `bench` command. */
+export const bench: Command = {
+  path: ['bench'],
+  summary: 'run the benchmarks, print a table, write JSON results',
+  usage: benchUsage,
+  run: (args, ctx) => runBench(args, ctx),
+};

@@ -1,0 +1,101 @@
+/**
+ * The chip-selection options every chip-facing command shares (chip info, demo, and later run,
+ * emulate, conformance), and `withChip`, which opens the chip and always closes it.
+ */
+import { openChip } from '../../drivers/factory.ts';
+import type { OpenChipOptions } from '../../drivers/factory.ts';
+import type { ChipDriver } from '../../drivers/driver.ts';
+import { BenchError } from '../../drivers/driver.ts';
+import type { TextSink } from './command.ts';
+import { numberOption } from './number-option.ts';
+
+/** Profile the emulator uses when `--profile` is not given (the factory's default). */
+export const DEFAULT_PROFILE = 'vlsi19-hfo2-256';
+
+/** parseArgs specs of the chip options. */
+export const chipOptionSpecs = {
+  emulator: { type: 'boolean' },
+  profile: { type: 'string' },
+  seed: { type: 'string' },
+  'chip-state': { type: 'string' },
+  clock: { type: 'string' },
+  port: { type: 'string' },
+  baud: { type: 'string' },
+} as const;
+
+/** The chip options' help lines, for a command's usage text. */
+export const chipOptionsUsage = `Chip (default: the emulated chip):
+  --emulator           use the in-process emulated chip
+  --profile NAME|FILE  emulator profile: vlsi19-hfo2-256 (default), ideal, harsh, or a JSON path
+  --seed N             emulator seed, an integer (default 1)
+  --chip-state FILE    load the emulated chip from FILE if it exists, save it there on close
+  --clock wall|virtual emulator time: wall (default; relaxation runs in real time) or virtual
+                       (chip time advances by each operation's modelled duration: a run
+                       repeats to the bit for a seed)
+  --port PATH          the test board's serial port, e.g. /dev/ttyUSB0
+  --baud B             serial baud rate (default 921600)`;
+
+/** Parsed values of the chip options, as parseArgs returns them. */
+export interface ChipOptionValues {
+  emulator?: boolean;
+  profile?: string;
+  seed?: string;
+  'chip-state'?: string;
+  clock?: string;
+  port?: string;
+  baud?: string;
+}
+
+/**
+ * Validate the chip options and turn them into `openChip` options. Without `--port` the
+ * emulator is used; when that was not asked for explicitly, say so on `stderr`.
+ */
+export function toOpenChipOptions(values: ChipOptionValues, stderr: TextSink): OpenChipOptions {
+  const seed = numberOption('--seed', values.seed, { integer: true, min: 0, max: 0xffffffff });
+  const baud = numberOption('--baud', values.baud, { integer: true, min: 1 });
+  const emulatorOnly = (['profile', 'seed', 'chip-state', 'clock'] as const).filter(
+    (k) => values[k] !== undefined,
+  );
+  if (values.port !== undefined) {
+    if (values.emulator) throw usage('--port and --emulator exclude each other');
+    if (emulatorOnly.length > 0)
+      throw usage(`--${emulatorOnly[0]} applies to the emulator only, not to --port`);
+    return { port: values.port, ...(baud !== undefined && { baud }) };
+  }
+  if (baud !== undefined) throw usage('--baud applies to --port only');
+  const clock = values.clock;
+  if (clock !== undefined && clock !== 'wall' && clock !== 'virtual')
+    throw usage(`--clock must be wall or virtual, not ${clock}`);
+  const profile = values.profile ?? DEFAULT_PROFILE;
+  if (!values.emulator)
+    stderr.write(`no --port given: using the emulated chip (profile ${profile})\n`);
+  return {
+    emulator: true,
+    profile,
+    ...(seed !== undefined && { seed }),
+    ...(values['chip-state'] !== undefined && { chipState: values['chip-state'] }),
+    ...(clock !== undefined && { clock }),
+  };
+}
+
+/** Open the chip, run `fn` with it, and close it whatever happens. */
+export async function withChip<T>(
+  options: OpenChipOptions,
+  fn: (driver: ChipDriver) => Promise<T>,
+): Promise<T> {
+  const driver = await openChip(options);
+  let result: T;
+  try {
+    result = await fn(driver);
+  } catch (e) {
+    // The first error is the one worth reporting; a failing close must not hide it.
+    await driver.close().catch(() => undefined);
+    throw e;
+  }
+  await driver.close();
+  return result;
+}
+
+function usage(message: string): BenchError {
+  return new BenchError('USAGE', message);
+}

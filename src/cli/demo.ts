@@ -1,0 +1,60 @@
+/** `rram-bench demo`: the demo job on the chip (the emulator by default), as plain log lines or JSON. */
+import type { CliContext, Command } from './command.ts';
+import { chipOptionSpecs, chipOptionsUsage, toOpenChipOptions, withChip } from './chip-options.ts';
+import { datasheetJson } from './format-chip-info.ts';
+import { formatDemoStep } from './format-demo.ts';
+import { parseCommandArgs } from './parse-command-args.ts';
+import { observe } from '../pipeline/observe.ts';
+import { runDemo } from '../demo/run-demo.ts';
+import type { DemoEvent } from '../demo/run-demo.ts';
+
+const options = { ...chipOptionSpecs, json: { type: 'boolean' } } as const;
+
+const usage = `Usage: rram-bench demo [chip options] [--json]
+
+Run the demo job: identify the chip, form a 64×64 region, write-verify it to a gradient
+checkerboard of targets in 1–40 µS (±1 µS), read it back (average of 4), run 256 random
+8-bit input vectors through it as MVMs, and print the datasheet figures. One log line per
+step with its timing. Ctrl-C stops it and leaves the chip idle (exit 130).
+
+Options:
+  --json               print one JSON object with everything measured (log lines go to stderr)
+  -h, --help           show this help
+
+${chipOptionsUsage}
+`;
+
+/** The `demo` command. */
+export const demo: Command = {
+  path: ['demo'],
+  summary: 'form, program, read back and multiply on the chip; print what came out',
+  usage,
+  run,
+};
+
+async function run(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseCommandArgs('demo', args, options);
+  if (values.help) {
+    ctx.stdout.write(usage);
+    return 0;
+  }
+  const open = toOpenChipOptions(values, ctx.stderr);
+  const log = values.json ? ctx.stderr : ctx.stdout;
+  const last = await withChip(open, (driver) =>
+    observe(runDemo(driver, { seed: open.seed ?? 1 }), {
+      signal: ctx.signal,
+      next: (e: DemoEvent) => {
+        if (e.kind === 'step')
+          log.write(`${formatDemoStep(e.step, e.index, e.total, e.ms, e.report)}\n`);
+      },
+    }),
+  );
+  if (last.kind !== 'done') throw new Error('demo ended without a report');
+  if (values.json) {
+    const report = { ...last.report, datasheet: datasheetJson(last.report.datasheet) };
+    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    ctx.stdout.write('demo finished\n');
+  }
+  return 0;
+}
