@@ -18,7 +18,7 @@ export const chipOptionSpecs = {
   profile: { type: 'string' },
   seed: { type: 'string' },
   'chip-state': { type: 'string' },
-  clock: { type: 'string' },
+  time: { type: 'string' },
   port: { type: 'string' },
   baud: { type: 'string' },
 } as const;
@@ -29,7 +29,7 @@ export const chipOptionsUsage = `Chip (default: the emulated chip):
   --profile NAME|FILE  emulator profile: vlsi19-hfo2-256 (default), ideal, harsh, or a JSON path
   --seed N             emulator seed, an integer (default 1)
   --chip-state FILE    load the emulated chip from FILE if it exists, save it there on close
-  --clock wall|virtual emulator time: wall (default; relaxation runs in real time) or virtual
+  --time wall|virtual  emulator time: wall (default; relaxation runs in real time) or virtual
                        (chip time advances by each operation's modelled duration: a run
                        repeats to the bit for a seed)
   --port PATH          the test board's serial port, e.g. /dev/ttyUSB0
@@ -41,7 +41,7 @@ export interface ChipOptionValues {
   profile?: string;
   seed?: string;
   'chip-state'?: string;
-  clock?: string;
+  time?: string;
   port?: string;
   baud?: string;
 }
@@ -53,7 +53,7 @@ export interface ChipOptionValues {
 export function toOpenChipOptions(values: ChipOptionValues, stderr: TextSink): OpenChipOptions {
   const seed = numberOption('--seed', values.seed, { integer: true, min: 0, max: 0xffffffff });
   const baud = numberOption('--baud', values.baud, { integer: true, min: 1 });
-  const emulatorOnly = (['profile', 'seed', 'chip-state', 'clock'] as const).filter(
+  const emulatorOnly = (['profile', 'seed', 'chip-state', 'time'] as const).filter(
     (k) => values[k] !== undefined,
   );
   if (values.port !== undefined) {
@@ -63,9 +63,9 @@ export function toOpenChipOptions(values: ChipOptionValues, stderr: TextSink): O
     return { port: values.port, ...(baud !== undefined && { baud }) };
   }
   if (baud !== undefined) throw usage('--baud applies to --port only');
-  const clock = values.clock;
+  const clock = values.time;
   if (clock !== undefined && clock !== 'wall' && clock !== 'virtual')
-    throw usage(`--clock must be wall or virtual, not ${clock}`);
+    throw usage(`--time must be wall or virtual, not ${clock}`);
   const profile = values.profile ?? DEFAULT_PROFILE;
   if (!values.emulator)
     stderr.write(`no --port given: using the emulated chip (profile ${profile})\n`);

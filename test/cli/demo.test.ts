@@ -101,7 +101,7 @@ describe('rram-bench demo', () => {
   });
   it('repeats to the bit on the virtual clock: same seed, same measurements', async () => {
     const run = async () => {
-      const r = await runCli('demo', '--clock', 'virtual', '--seed', '3', '--json');
+      const r = await runCli('demo', '--time', 'virtual', '--seed', '3', '--json');
       assert.equal(r.code, 0, r.stderr);
       const d = JSON.parse(r.stdout) as DemoJson & { mvm: { hostMvmPerS?: number } };
       // Host-side timings are the only fields that may differ.
@@ -110,13 +110,13 @@ describe('rram-bench demo', () => {
     };
     const [a, b] = [await run(), await run()];
     assert.deepEqual(a, b);
-    const other = await runCli('demo', '--clock', 'virtual', '--seed', '4', '--json');
+    const other = await runCli('demo', '--time', 'virtual', '--seed', '4', '--json');
     assert.notDeepEqual((JSON.parse(other.stdout) as DemoJson).read, a.read);
   });
 
-  it('refuses an unknown --clock with exit 2', async () => {
-    const r = await runCli('demo', '--clock', 'sundial');
+  it('refuses an unknown --time with exit 2', async () => {
+    const r = await runCli('demo', '--time', 'sundial');
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--clock must be wall or virtual, not sundial/);
+    assert.match(r.stderr, /--time must be wall or virtual, not sundial/);
   });
 });
