@@ -7,18 +7,30 @@ import { parseCommandArgs } from './parse-command-args.ts';
 import { observe } from '../pipeline/observe.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import type { DemoEvent } from '../demo/run-demo.ts';
+import { Subject } from 'rxjs';
+import type { OpenChipOptions } from '../../drivers/factory.ts';
+import { isBenchError } from '../../drivers/driver.ts';
+import type { JobUpdate } from '../ui/job-state.ts';
+import { renderJob } from '../ui/render-job.tsx';
+import { demoJobStart, demoJobUpdates } from './demo-updates.ts';
 
-const options = { ...chipOptionSpecs, json: { type: 'boolean' } } as const;
+const options = {
+  ...chipOptionSpecs,
+  json: { type: 'boolean' },
+  'no-tui': { type: 'boolean' },
+} as const;
 
 const usage = `Usage: rram-bench demo [chip options] [--json]
 
 Run the demo job: identify the chip, form a 64×64 region, write-verify it to a gradient
 checkerboard of targets in 1–40 µS (±1 µS), read it back (average of 4), run 256 random
 8-bit input vectors through it as MVMs, and print the datasheet figures. One log line per
-step with its timing. Ctrl-C stops it and leaves the chip idle (exit 130).
+step with its timing, or on a terminal a live view (q or Ctrl-C aborts). Ctrl-C stops it
+and leaves the chip idle (exit 130).
 
 Options:
   --json               print one JSON object with everything measured (log lines go to stderr)
+  --no-tui             plain log lines even on a terminal (the default off a terminal)
   -h, --help           show this help
 
 ${chipOptionsUsage}
@@ -40,15 +52,18 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const open = toOpenChipOptions(values, ctx.stderr);
   const log = values.json ? ctx.stderr : ctx.stdout;
-  const last = await withChip(open, (driver) =>
-    observe(runDemo(driver, { seed: open.seed ?? 1 }), {
-      signal: ctx.signal,
-      next: (e: DemoEvent) => {
-        if (e.kind === 'step')
-          log.write(`${formatDemoStep(e.step, e.index, e.total, e.ms, e.report)}\n`);
-      },
-    }),
-  );
+  const tui = !values.json && !values['no-tui'] && ctx.stdout.isTTY === true;
+  const last = tui
+    ? await runWithTui(open, ctx)
+    : await withChip(open, (driver) =>
+        observe(runDemo(driver, { seed: open.seed ?? 1 }), {
+          signal: ctx.signal,
+          next: (e: DemoEvent) => {
+            if (e.kind === 'step')
+              log.write(`${formatDemoStep(e.step, e.index, e.total, e.ms, e.report)}\n`);
+          },
+        }),
+      );
   if (last.kind !== 'done') throw new Error('demo ended without a report');
   if (values.json) {
     const report = { ...last.report, datasheet: datasheetJson(last.report.datasheet) };
@@ -57,4 +72,35 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stdout.write('demo finished\n');
   }
   return 0;
+}
+
+/** The demo behind the terminal UI: q or Ctrl-C aborts it; the UI draws the last state and exits. */
+async function runWithTui(open: OpenChipOptions, ctx: CliContext): Promise<DemoEvent> {
+  const updates = new Subject<JobUpdate>();
+  const local = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, local.signal]);
+  const ui = renderJob(updates, { onAbort: () => local.abort() });
+  const label = open.port ?? `emulated ${open.profile ?? 'chip'}, seed ${open.seed ?? 1}`;
+  demoJobStart(label).forEach((u) => updates.next(u));
+  try {
+    const last = await withChip(open, (driver) =>
+      observe(runDemo(driver, { seed: open.seed ?? 1 }), {
+        signal,
+        next: (e: DemoEvent) => demoJobUpdates(e).forEach((u) => updates.next(u)),
+      }),
+    );
+    updates.next({ kind: 'finished', outcome: 'completed' });
+    return last;
+  } catch (e) {
+    const aborted = isBenchError(e, 'ABORTED');
+    updates.next({
+      kind: 'finished',
+      outcome: aborted ? 'aborted' : 'failed',
+      message: (e as Error).message,
+    });
+    throw e;
+  } finally {
+    updates.complete();
+    await ui;
+  }
 }

@@ -12,10 +12,11 @@ export function formatDemoStep(
   ms: number,
   r: Partial<DemoReport>,
 ): string {
-  return `[${index}/${total}] ${step.padEnd(9)}  ${describe(step, r)}  (${num(ms)} ms)`;
+  return `[${index}/${total}] ${step.padEnd(9)}  ${describeDemoStep(step, r)}  (${num(ms)} ms)`;
 }
 
-function describe(step: DemoStep, r: Partial<DemoReport>): string {
+/** What a finished step did and measured, in a few words. */
+export function describeDemoStep(step: DemoStep, r: Partial<DemoReport>): string {
   const { chip, readout, region, form, program, read, mvm } = r;
   switch (step) {
     case 'identify':

@@ -1,0 +1,70 @@
+/**
+ * Run a job's update stream through the terminal UI. The stream is folded into states on every
+ * update (cheap), but frames are drawn at most every `frameMs`, with the final state always
+ * drawn: however fast the job emits, the terminal costs a bounded amount of time.
+ */
+import { render } from 'ink';
+import {
+  ReplaySubject,
+  asyncScheduler,
+  auditTime,
+  last,
+  merge,
+  scan,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+import { initialJobState, reduceJob, type JobState, type JobUpdate } from './job-state.ts';
+import { JobApp } from './JobApp.tsx';
+
+/** Options of renderJob. */
+export interface RenderJobOptions {
+  /** Terminal output. Default process.stdout. */
+  stdout?: NodeJS.WriteStream;
+  /** Terminal input for keys. Default process.stdin. */
+  stdin?: NodeJS.ReadStream;
+  /** Called on q or Ctrl-C. */
+  onAbort?: () => void;
+  /** Called on p. */
+  onPauseToggle?: () => void;
+  /** Least time between two frames (ms). Default 100. */
+  frameMs?: number;
+  /** Scheduler of the frame sampling (tests). Default asyncScheduler. */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Fold a job's updates into states from now on (updates that arrive before the UI has mounted
+ * are not lost), and sample them: at most one state per `frameMs`, and always the last.
+ */
+export function sampleJob(
+  updates: Observable<JobUpdate>,
+  frameMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<JobState> {
+  const states = new ReplaySubject<JobState>(1);
+  updates.pipe(scan(reduceJob, initialJobState())).subscribe(states);
+  return merge(
+    states.pipe(auditTime(frameMs, scheduler)),
+    states.pipe(last(undefined, initialJobState())),
+  );
+}
+
+/** Show the job in the terminal until its stream completes; resolves when the UI has exited. */
+export async function renderJob(
+  updates: Observable<JobUpdate>,
+  options: RenderJobOptions = {},
+): Promise<void> {
+  const stdin = options.stdin ?? process.stdin;
+  const instance = render(
+    <JobApp
+      states={sampleJob(updates, options.frameMs ?? 100, options.scheduler)}
+      initial={initialJobState()}
+      onAbort={options.onAbort}
+      onPauseToggle={options.onPauseToggle}
+      interactive={stdin.isTTY === true}
+    />,
+    { stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+  );
+  await instance.waitUntilExit();
+}
