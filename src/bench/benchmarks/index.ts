@@ -4,7 +4,8 @@
  */
 import type { Benchmark } from '../harness.ts';
 import { emulatorBenchmarks } from './emulator.ts';
+import { inferBenchmarks } from './infer.ts';
 import { rngBenchmarks } from './rng.ts';
 
 /** All benchmarks, in the order they run. */
-export const benchmarks: readonly Benchmark[] = [...rngBenchmarks, ...emulatorBenchmarks];
+export const benchmarks: readonly Benchmark[] = [...rngBenchmarks, ...emulatorBenchmarks, ...inferBenchmarks];

@@ -1,0 +1,17 @@
+/**
+ * A small seeded uniform generator (mulberry32) for host-side test patterns. src/ may not
+ * import the emulator's generator (drivers reach src/ only through the factory), and patterns
+ * only need to be reproducible, not of simulation quality.
+ */
+
+/** Uniform numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
