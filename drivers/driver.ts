@@ -253,6 +253,12 @@ export interface ChipDriver {
   configure(config: Partial<ReadoutConfig>): Observable<ReadoutConfig>;
   /** The current readout configuration. */
   readout(): Observable<ReadoutConfig>;
+  /**
+   * Let `seconds` of chip time pass without operating the chip (settle times, retention). Real
+   * chips and wall-time emulators wait that long; an emulator on virtual time advances its
+   * clock at once, so a day-long retention run takes milliseconds and repeats to the bit.
+   */
+  wait(seconds: number): Observable<void>;
   /** Stop whatever runs and ground all lines. Safe to call at any time, idempotent. */
   idle(): Observable<void>;
   /** Leave the chip idle and release the link. After close every operation fails with CLOSED. */

@@ -187,6 +187,9 @@ export class CellArray {
     const g = f.formedMicroS * (Math.max(0, gateV) / FORM_REFERENCE_GATE_V) * spread;
     a.formed[i] = 1;
     a.g0[i] = clamp(g, c.gMinMicroS, a.gHi[i]!);
+    // A freshly formed filament relaxes like a freshly written one (forming is not a round).
+    a.tLast[i] = this.clock.now();
+    a.relaxAmp[i] = this.relax.isZero ? 0 : this.rng.normal();
     this.version++;
     return true;
   }

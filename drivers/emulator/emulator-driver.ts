@@ -4,7 +4,7 @@
  * operations yield to the event loop between rows or chunks so that unsubscribing, `idle()` or
  * Ctrl-C stop them promptly and leave the chip idle.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, map, throwError, timer, type Subscriber } from 'rxjs';
 import type {
   ChipDriver,
   ChipInfo,
@@ -235,9 +235,11 @@ export class EmulatorDriver implements ChipDriver {
       const req = checkPulse(this.info, request);
       const i = req.row * this.info.cols + req.col;
       let applied = 0;
-      for (let p = 0; p < req.count; p++)
+      for (let p = 0; p < req.count; p++) {
         if (this.macro.cells.pulse(i, req.polarity, req.amplitudeV, req.widthS, req.gateV))
           applied++;
+        this.spend(req.widthS + PULSE_OVERHEAD_S);
+      }
       emit({ row: req.row, col: req.col, applied });
     });
   }
@@ -344,6 +346,22 @@ export class EmulatorDriver implements ChipDriver {
 
   readout(): Observable<ReadoutConfig> {
     return this.task((emit) => emit({ ...this.macro.config }));
+  }
+
+  wait(seconds: number): Observable<void> {
+    if (!(seconds >= 0 && Number.isFinite(seconds)))
+      return throwError(
+        () =>
+          new BenchError(
+            'INVALID_ARGUMENT',
+            `wait must be a finite number of seconds ≥ 0, got ${seconds}`,
+          ),
+      );
+    if (!this.virtualClock) return timer(seconds * 1000).pipe(map(() => undefined));
+    return this.task((emit) => {
+      this.spend(seconds);
+      emit();
+    });
   }
 
   idle(): Observable<void> {
