@@ -10,7 +10,6 @@
  * Waiting is injected (`wait`): real time for a board, clock advance for a virtual emulator.
  */
 import {
-  asyncScheduler,
   concat,
   concatMap,
   defer,
@@ -36,7 +35,7 @@ import type { ProgramReport } from './program-event.ts';
 import { programRegion, type ProgramRegionOptions } from './program.ts';
 import { readRegion, type RegionMap } from './read-region.ts';
 import { measureTransferCurve } from './transfer-curve.ts';
-import { schedulerWait, type Wait } from './wait.ts';
+import { chipWait, schedulerWait, type Wait } from './wait.ts';
 
 /** What to characterise, and how. */
 export interface CharacterizeOptions {
@@ -56,7 +55,7 @@ export interface CharacterizeOptions {
   columns?: { rows?: number; vectors?: number } | false;
   /** Detect stuck cells with strong pulses (destructive). Default true. */
   stuck?: boolean;
-  /** How settle times pass. Default real time on the scheduler. */
+  /** How settle times pass. Default: on `scheduler` when one is given (tests), else the chip's own time (`ChipDriver.wait`). */
   wait?: Wait;
 }
 
@@ -98,11 +97,11 @@ function checkTimes(times: number[]): number[] {
 export function characterize(
   driver: ChipDriver,
   options: CharacterizeOptions = {},
-  scheduler: SchedulerLike = asyncScheduler,
+  scheduler?: SchedulerLike,
 ): Observable<CharacterizeEvent> {
   return defer(() => driver.identify()).pipe(
     last(),
-    concatMap((info) => run(driver, info, options, options.wait ?? schedulerWait(scheduler))),
+    concatMap((info) => run(driver, info, options, options.wait ?? (scheduler ? schedulerWait(scheduler) : chipWait(driver)))),
     idleOnCancel(driver),
   );
 }

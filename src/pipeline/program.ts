@@ -5,7 +5,6 @@
  * the chip idle; so does an error.
  */
 import {
-  asyncScheduler,
   concat,
   concatMap,
   defer,
@@ -27,7 +26,7 @@ import { idleOnCancel } from './idle-on-cancel.ts';
 import type { ProgramProgress, ProgramRegionEvent, RecheckRound } from './program-event.ts';
 import { buildProgramReport } from './program-report.ts';
 import { recheckRounds, recheckSettings, type RecheckOptions } from './recheck.ts';
-import { schedulerWait, type Wait } from './wait.ts';
+import { chipWait, schedulerWait, type Wait } from './wait.ts';
 
 /** What to program, and how. ISPP fields (tolerance, averaging, ramps, caps) apply to both modes. */
 export interface ProgramRegionOptions extends IsppOptions {
@@ -47,7 +46,7 @@ export interface ProgramRegionOptions extends IsppOptions {
   concurrency?: number;
   /** Board mode: extra firmware passes over rows with failed, non-stuck cells. Default 1. */
   retries?: number;
-  /** How settle times pass. Default: real time on the scheduler (see wait.ts for virtual chips). */
+  /** How settle times pass. Default: on `scheduler` when one is given (tests), else the chip's own time (`ChipDriver.wait`). */
   wait?: Wait;
 }
 
@@ -95,7 +94,7 @@ function positiveInt(field: string, v: number): number {
 export function programRegion(
   driver: ChipDriver,
   options: ProgramRegionOptions,
-  scheduler: SchedulerLike = asyncScheduler,
+  scheduler?: SchedulerLike,
 ): Observable<ProgramRegionEvent> {
   return defer(() => driver.identify()).pipe(
     last(),
@@ -113,7 +112,7 @@ export function programRegion(
       const recheck = options.recheck
         ? recheckSettings(options.recheck, settings.toleranceMicroS)
         : undefined;
-      const wait = options.wait ?? schedulerWait(scheduler);
+      const wait = options.wait ?? (scheduler ? schedulerWait(scheduler) : chipWait(driver));
       const n = targets.length;
       const state = mode === 'host' ? new IsppState(settings, targets) : undefined;
       const record: CellRecord = state ?? cellRecord(n);

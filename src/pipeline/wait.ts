@@ -1,9 +1,10 @@
 /**
- * How a pipeline waits for chip time to pass (relaxation settle times). A real board relaxes in
- * real time, so the default waits on a scheduler (virtual in marble tests). An emulated chip on
- * a virtual clock only ages when told to, so there the wait advances the chip's clock instead.
+ * How a pipeline waits for chip time to pass (relaxation settle times). The default asks the
+ * chip itself (`ChipDriver.wait`): a real board and a wall-time emulator wait in real time, an
+ * emulator on virtual time advances its clock at once. The other waits serve tests.
  */
 import { asyncScheduler, defer, of, timer, type Observable, type SchedulerLike } from 'rxjs';
+import type { ChipDriver } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 
 /** Let `seconds` of chip time pass; emits once, then completes. Unsubscribing stops waiting. */
@@ -36,4 +37,9 @@ export function clockWait(clock: AdvanceableClock): Wait {
       clock.advance(checked(seconds));
       return of(undefined);
     });
+}
+
+/** Wait on the chip's own time: the default of every pipeline. */
+export function chipWait(driver: Pick<ChipDriver, 'wait'>): Wait {
+  return (seconds) => defer(() => driver.wait(checked(seconds)));
 }
