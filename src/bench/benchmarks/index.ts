@@ -6,6 +6,7 @@ import type { Benchmark } from '../harness.ts';
 import { emulatorBenchmarks } from './emulator.ts';
 import { inferBenchmarks } from './infer.ts';
 import { rngBenchmarks } from './rng.ts';
+import { storeBenchmarks } from './store.ts';
 
 /** All benchmarks, in the order they run. */
-export const benchmarks: readonly Benchmark[] = [...rngBenchmarks, ...emulatorBenchmarks, ...inferBenchmarks];
+export const benchmarks: readonly Benchmark[] = [...rngBenchmarks, ...emulatorBenchmarks, ...inferBenchmarks, ...storeBenchmarks];

@@ -1,0 +1,261 @@
+/**
+ * The campaign file format, defined once with zod. The same definitions give two schemas:
+ * `raw`, where any value may be a `${variable}` reference (what a file holds; also the JSON
+ * Schema for editor completion), and `concrete`, what every step is after variables are
+ * substituted and loops and sweeps unrolled (what the engine runs).
+ */
+import { z } from 'zod';
+
+/** A whole-value variable reference, `${name}`. */
+export const VAR_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+type Wrap = <T extends z.ZodType>(schema: T) => T;
+
+function build(v: Wrap) {
+  const int = (min: number, max?: number) => {
+    const s = z.number().int().min(min);
+    return max === undefined ? s : s.max(max);
+  };
+  const positive = z.number().positive();
+  const region = v(
+    z
+      .strictObject({
+        row: v(int(0)).describe('first word line (row)'),
+        col: v(int(0)).describe('first bit line (column)'),
+        rows: v(int(1)).describe('number of rows'),
+        cols: v(int(1)).describe('number of columns'),
+      })
+      .describe('a rectangle of cells'),
+  );
+  const readoutFields = {
+    precisionBits: v(int(1, 8)).optional().describe('activation precision (bits, 1–8)'),
+    readV: v(positive).optional().describe('Vref, the bit-line read voltage (V)'),
+    vthV: v(positive).optional().describe('Vth, the IFC capacitor threshold (V)'),
+    mode: v(z.enum(['COUNT', 'TTFS']))
+      .optional()
+      .describe('readout mode'),
+  };
+  const readout = v(z.strictObject(readoutFields).describe('readout settings for this step'));
+  const name = z
+    .string()
+    .min(1)
+    .optional()
+    .describe('label shown in progress and stored with the step');
+  const values = z
+    .array(v(z.union([z.number(), z.string()])))
+    .min(1)
+    .max(10_000)
+    .describe('the values, in order');
+  const range = v(
+    z
+      .strictObject({
+        from: v(z.number()),
+        to: v(z.number()),
+        step: v(z.number().refine((x) => x !== 0, 'step must not be 0')),
+      })
+      .describe('from, to (inclusive), step'),
+  );
+  const pattern = v(
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.strictObject({ kind: z.literal('uniform'), microS: v(positive) }),
+        z.strictObject({ kind: z.literal('gradient'), min: v(positive), max: v(positive) }),
+        z.strictObject({ kind: z.literal('checkerboard'), low: v(positive), high: v(positive) }),
+        z.strictObject({
+          kind: z.literal('random'),
+          min: v(positive),
+          max: v(positive),
+          seed: v(int(0)).optional(),
+        }),
+        z.strictObject({
+          kind: z.literal('prototypes'),
+          classes: v(int(2, 256)),
+          seed: v(int(0)).optional(),
+          low: v(positive).optional(),
+          high: v(positive).optional(),
+        }),
+      ],
+      {
+        error: () =>
+          'pattern kind must be one of uniform, gradient, checkerboard, random, prototypes',
+      },
+    ),
+  );
+  const dataset = v(
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.strictObject({
+          kind: z.literal('synthetic'),
+          samples: v(int(1, 1_000_000)),
+          classes: v(int(2, 256)),
+          seed: v(int(0)).optional(),
+          flip: v(z.number().min(0).max(0.5))
+            .default(0.1)
+            .describe('fraction of inputs flipped per sample'),
+        }),
+      ],
+      { error: () => "dataset kind must be 'synthetic' (MNIST arrives with a later issue)" },
+    ),
+  );
+  const leaf = {
+    identify: z.strictObject({ kind: z.literal('identify'), name }),
+    configure: z.strictObject({ kind: z.literal('configure'), name, ...readoutFields }),
+    form: z.strictObject({
+      kind: z.literal('form'),
+      name,
+      region,
+      startV: v(positive).optional(),
+      stepV: v(positive).optional(),
+      stopV: v(positive).optional(),
+      gateV: v(positive).optional(),
+      widthS: v(positive).optional(),
+    }),
+    characterize: z.strictObject({
+      kind: z.literal('characterize'),
+      name,
+      region,
+      reads: v(int(2, 1000)).default(8).describe('repeated reads of the region'),
+      average: v(int(1)).default(1),
+    }),
+    program: z
+      .strictObject({
+        kind: z.literal('program'),
+        name,
+        region,
+        pattern: pattern.optional(),
+        weights: v(z.string().regex(/\.npy$/i, 'weights must name a .npy file')).optional(),
+        model: v(z.string().min(1)).optional().describe('a name from the campaign’s models'),
+        mapping: v(z.enum(['twin-columns', 'adjacent-rows'])).default('twin-columns'),
+        tolerance: v(z.number().positive())
+          .default(1)
+          .describe('accept |G − target| ≤ tolerance (µS)'),
+        maxIterations: v(int(1)).optional(),
+        maxPulsesPerPolarity: v(int(1)).optional(),
+        verifyAverage: v(int(1)).optional(),
+      })
+      .refine((s) => [s.pattern, s.weights, s.model].filter((x) => x !== undefined).length === 1, {
+        message: 'give exactly one of pattern, weights, model',
+      }),
+    'read-map': z.strictObject({
+      kind: z.literal('read-map'),
+      name,
+      region,
+      average: v(int(1)).default(1),
+    }),
+    retention: z.strictObject({
+      kind: z.literal('retention'),
+      name,
+      region,
+      average: v(int(1)).default(1),
+      times: z
+        .array(v(z.number().min(0)))
+        .min(1)
+        .describe('read times (s) after the step starts, ascending')
+        .refine(
+          (t) => t.every((x, i) => i === 0 || x > t[i - 1]!),
+          'times must be strictly ascending',
+        ),
+    }),
+    infer: z.strictObject({
+      kind: z.literal('infer'),
+      name,
+      region,
+      dataset,
+      batch: v(int(1)).default(64).describe('vectors per MVM batch (one checkpoint each)'),
+      readout: readout.optional(),
+      decode: v(z.enum(['columns', 'twin-columns'])).default('columns'),
+    }),
+    export: z.strictObject({
+      kind: z.literal('export'),
+      name,
+      format: v(z.enum(['npy', 'csv', 'json'])),
+      out: v(z.string().min(1)).describe('directory (relative to the campaign file)'),
+    }),
+  };
+  const kinds = [...Object.keys(leaf), 'sweep', 'loop'].join(', ');
+  type StepSchema = z.ZodType;
+  const step: StepSchema = z.lazy(() =>
+    z.discriminatedUnion(
+      'kind',
+      [
+        ...Object.values(leaf),
+        z.strictObject({
+          kind: z.literal('sweep'),
+          name,
+          parameter: z
+            .string()
+            .min(1)
+            .describe('dotted path of the parameter in `step`, e.g. readout.precisionBits'),
+          values: values.optional(),
+          range: range.optional(),
+          step,
+        }),
+        z.strictObject({
+          kind: z.literal('loop'),
+          name,
+          variable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable must be an identifier'),
+          values: values.optional(),
+          range: range.optional(),
+          steps: z.array(step).min(1),
+        }),
+      ] as unknown as [z.ZodObject, ...z.ZodObject[]],
+      { error: () => `step kind must be one of ${kinds}` },
+    ),
+  );
+  const leafStep = z.discriminatedUnion(
+    'kind',
+    Object.values(leaf) as unknown as [typeof leaf.identify],
+    {
+      error: () => `step kind must be one of ${kinds}`,
+    },
+  );
+  const campaign = z.strictObject({
+    name: z.string().min(1).describe('campaign name, stored with every run'),
+    description: z.string().optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe('seed of the campaign’s random data (inputs, datasets)'),
+    variables: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names must be identifiers'),
+        z.unknown(),
+      )
+      .optional()
+      .describe('values referenced as ${name}'),
+    models: z
+      .record(
+        z.string(),
+        z.strictObject({ weights: z.string().regex(/\.npy$/i, 'weights must name a .npy file') }),
+      )
+      .optional()
+      .describe('named weight files for program steps'),
+    steps: z.array(step).min(1, 'a campaign needs at least one step'),
+  });
+  return { campaign, step, leaf, leafStep };
+}
+
+const varRef = z.string().regex(VAR_REF);
+
+/** The schemas of a campaign file as written (values may be `${variable}`). */
+export const rawSchemas = build(
+  <T extends z.ZodType>(s: T) => z.union([s, varRef]) as unknown as T,
+);
+
+/** The schemas of concrete steps (after substitution and unrolling). */
+export const concreteSchemas = build(<T extends z.ZodType>(s: T) => s);
+
+/** The leaf step types, as the engine runs them. */
+export type Leaf = typeof concreteSchemas.leaf;
+/** One concrete step. */
+export type Step = { [K in keyof Leaf]: z.output<Leaf[K]> }[keyof Leaf];
+/** Kinds of concrete steps. */
+export type StepKind = Step['kind'];
+/** A concrete step of kind K. */
+export type StepOf<K extends StepKind> = Extract<Step, { kind: K }>;
+/** The top level of a campaign file (steps not yet unrolled). */
+export type CampaignFile = z.output<typeof rawSchemas.campaign>;

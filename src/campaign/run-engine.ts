@@ -1,0 +1,297 @@
+/**
+ * The run engine: interprets a campaign plan step by step, unit by unit, with explicit states
+ * (idle → running ⇄ pausing → paused, aborting, completed, failed) and one stream of typed
+ * records. After each unit of work the measurements it produced and a checkpoint are handed to
+ * the recorder (the store commits them in one transaction), so a crash loses at most the unit in
+ * flight. Pause and abort take effect between units; abort and failure leave the chip idle.
+ * Every run ends with a stop record.
+ *
+ * Resume: steps completed before are skipped and units below a step's checkpoint are not
+ * recorded again. With `replay` they are re-run on the chip without being recorded — what an
+ * emulated chip that lost its state with its process needs to reach the state it had; without
+ * it (a real chip, which keeps its conductances) they are skipped and their stored
+ * measurements are read back for the step's aggregation. Settings steps (`configure`,
+ * `identify`) are always re-applied.
+ */
+import { Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import type { ChipDriver, ChipInfo } from '../../drivers/driver.ts';
+import { BenchError, isBenchError } from '../../drivers/driver.ts';
+import { observe } from '../pipeline/observe.ts';
+import type { Measurement } from '../store/measurement.ts';
+import { chipWait } from './chip-wait.ts';
+import type { CampaignPlan } from './parse-campaign.ts';
+import type { EngineState, Recorder, RunRecord, StepOutline, StopRecord } from './run-record.ts';
+import type { StepContext, StepRunner } from './step-runner.ts';
+import { stepRunner, stepSeed } from './steps/step-runners.ts';
+
+/** Where a step of an earlier attempt stopped. */
+export interface StepProgress {
+  completed: boolean;
+  /** Units committed. */
+  checkpoint: number;
+}
+
+/** How to continue an earlier attempt. */
+export interface ResumeFrom {
+  /** By step index. */
+  steps: ReadonlyMap<number, StepProgress>;
+  /** Re-run committed units on the chip (unrecorded) instead of skipping them. */
+  replay: boolean;
+  /** The measurements a step committed, unit by unit (for skipped units). */
+  committed(idx: number): Measurement[];
+}
+
+/** What the engine runs with. */
+export interface EngineOptions {
+  driver: ChipDriver;
+  chip: ChipInfo;
+  plan: CampaignPlan;
+  runUuid: string;
+  /** Called synchronously with every record before it is emitted; a throw fails the run. */
+  recorder?: Recorder;
+  resume?: ResumeFrom;
+  /** The export step's implementation. */
+  exportRun?: StepContext['exportRun'];
+}
+
+/** Interprets one campaign run. */
+export class RunEngine {
+  private readonly subject = new Subject<RunRecord>();
+  /** Every record of the run, in order; subscribe before `run()`. Completes after the stop record. */
+  readonly records: Observable<RunRecord> = this.subject.asObservable();
+  private current: EngineState = 'idle';
+  private readonly abortController = new AbortController();
+  private abortReason = 'aborted';
+  private unpause: (() => void) | undefined;
+
+  constructor(private readonly o: EngineOptions) {}
+
+  /** The engine's state. */
+  get state(): EngineState {
+    return this.current;
+  }
+
+  /** Ask to pause after the unit in flight. */
+  pause(): void {
+    if (this.current === 'running') this.setState('pausing');
+  }
+
+  /** Continue after a pause. */
+  resume(): void {
+    if (this.current === 'pausing') this.setState('running');
+    if (this.current === 'paused') {
+      this.setState('running');
+      this.unpause?.();
+    }
+  }
+
+  /** Stop: cancel the operation in flight, leave the chip idle, end with an `aborted` stop record. */
+  abort(reason = 'aborted by the user'): void {
+    if (this.current === 'completed' || this.current === 'failed' || this.current === 'aborting')
+      return;
+    this.abortReason = reason;
+    this.setState('aborting');
+    this.abortController.abort();
+    this.unpause?.();
+  }
+
+  private emit(r: RunRecord): void {
+    this.o.recorder?.record(r);
+    this.subject.next(r);
+  }
+
+  private setState(state: EngineState): void {
+    this.current = state;
+    this.emit({ type: 'state', state });
+  }
+
+  /** Run the plan; resolves with the stop record (never rejects for a failing step). */
+  async run(): Promise<StopRecord> {
+    const { plan, resume } = this.o;
+    const runners = plan.steps.map((p) => stepRunner(p, stepSeed(plan.seed, p.idx)));
+    const outline: StepOutline[] = plan.steps.map((p, i) => ({
+      idx: p.idx,
+      name: p.name,
+      kind: p.step.kind,
+      units: runners[i]!.units,
+      checkpoint: resume?.steps.get(p.idx)?.checkpoint ?? 0,
+      completed: resume?.steps.get(p.idx)?.completed ?? false,
+    }));
+    let stop: StopRecord;
+    try {
+      this.emit({
+        type: 'start',
+        runUuid: this.o.runUuid,
+        campaign: plan.name,
+        resumed: !!resume,
+        replay: !!resume?.replay,
+        steps: outline,
+      });
+      this.setState('running');
+      if (resume?.replay && outline.some((s) => s.completed || s.checkpoint > 0))
+        this.emit({
+          type: 'event',
+          kind: 'replay',
+          message:
+            'replaying committed units on the emulated chip to re-derive its state (not recorded again)',
+        });
+      for (let i = 0; i < runners.length; i++) await this.runStep(i, runners[i]!, outline[i]!);
+      stop = { type: 'stop', status: 'completed', reason: 'all steps completed' };
+    } catch (e) {
+      stop = await this.ending(e);
+    }
+    try {
+      this.setState(
+        stop.status === 'completed' ? 'completed' : stop.status === 'failed' ? 'failed' : 'idle',
+      );
+      this.emit(stop);
+    } catch (e) {
+      // The stop record could not be recorded (the store failed): still report how it ended.
+      stop = {
+        type: 'stop',
+        status: 'failed',
+        reason: `cannot record the end of the run: ${(e as Error).message}`,
+        code: 'IO',
+      };
+      this.subject.next(stop);
+    }
+    this.subject.complete();
+    return stop;
+  }
+
+  private async ending(e: unknown): Promise<StopRecord> {
+    const aborted = this.abortController.signal.aborted || isBenchError(e, 'ABORTED');
+    // Whatever happened, the chip is left idle.
+    await observe(this.o.driver.idle(), { first: true }).catch(() => undefined);
+    if (aborted) {
+      try {
+        this.emit({
+          type: 'event',
+          kind: 'interrupted',
+          message: this.abortReason,
+          code: 'ABORTED',
+        });
+      } catch {
+        /* the stop record below reports it */
+      }
+      return { type: 'stop', status: 'aborted', reason: this.abortReason, code: 'ABORTED' };
+    }
+    const code = isBenchError(e) ? e.code : 'UNEXPECTED';
+    const message = e instanceof Error ? e.message : String(e);
+    try {
+      this.emit({ type: 'event', kind: 'error', message, code });
+    } catch {
+      /* the stop record below reports it */
+    }
+    return { type: 'stop', status: 'failed', reason: message, code };
+  }
+
+  private context(idx: number, replaying: boolean): StepContext {
+    const { driver, chip, plan } = this.o;
+    const signal = this.abortController.signal;
+    return {
+      driver,
+      chip,
+      signal,
+      seed: stepSeed(plan.seed, idx),
+      replaying,
+      progress: (done, total, detail) => {
+        if (!replaying)
+          this.emit({
+            type: 'progress',
+            idx,
+            done,
+            total,
+            ...(detail !== undefined && { detail }),
+          });
+      },
+      wait: (seconds) => chipWait(driver, seconds, signal),
+      exportRun:
+        this.o.exportRun ??
+        (() => Promise.reject(new BenchError('UNSUPPORTED', 'export is not available here'))),
+    };
+  }
+
+  /** Between units: honour pause and abort. */
+  private async boundary(): Promise<void> {
+    if (this.current === 'pausing') {
+      this.setState('paused');
+      await new Promise<void>((resolve) => (this.unpause = resolve));
+      this.unpause = undefined;
+    }
+    if (this.abortController.signal.aborted) throw new BenchError('ABORTED', this.abortReason);
+  }
+
+  private async runStep(i: number, runner: StepRunner, outline: StepOutline): Promise<void> {
+    const replay = this.o.resume?.replay ?? false;
+    const p = this.o.plan.steps[i]!;
+    if (outline.completed) {
+      if (runner.reapply || (replay && runner.touchesChip)) {
+        const ctx = this.context(p.idx, true);
+        await runner.enter?.(ctx);
+        for (let u = 0; u < runner.units; u++) {
+          await this.boundary();
+          await runner.unit(u, ctx);
+        }
+      }
+      return;
+    }
+    const t0 = performance.now();
+    this.emit({
+      type: 'step-start',
+      idx: p.idx,
+      name: p.name,
+      kind: p.step.kind,
+      units: runner.units,
+      from: outline.checkpoint,
+      state: p.step,
+    });
+    const live = this.context(p.idx, false);
+    try {
+      await runner.enter?.(live);
+      const all: Measurement[] = [];
+      if (outline.checkpoint > 0 && !(replay && runner.touchesChip))
+        all.push(...(this.o.resume?.committed(p.idx) ?? []));
+      for (let u = 0; u < runner.units; u++) {
+        await this.boundary();
+        if (u < outline.checkpoint) {
+          if (replay && runner.touchesChip)
+            all.push(...(await runner.unit(u, this.context(p.idx, true))));
+          continue;
+        }
+        const ms = await runner.unit(u, live);
+        for (const m of ms) this.emit({ type: 'measurement', idx: p.idx, unit: u, measurement: m });
+        this.emit({ type: 'checkpoint', idx: p.idx, unit: u, units: runner.units });
+        all.push(...ms);
+      }
+      const out = await runner.finish(all, live);
+      for (const m of out.measurements)
+        this.emit({ type: 'measurement', idx: p.idx, unit: -1, measurement: m });
+      this.emit({
+        type: 'step-end',
+        idx: p.idx,
+        name: p.name,
+        status: 'completed',
+        summary: out.summary,
+        ms: performance.now() - t0,
+      });
+    } catch (e) {
+      const aborted = this.abortController.signal.aborted || isBenchError(e, 'ABORTED');
+      const message = e instanceof Error ? e.message : String(e);
+      try {
+        this.emit({
+          type: 'step-end',
+          idx: p.idx,
+          name: p.name,
+          status: aborted ? 'aborted' : 'failed',
+          summary: aborted ? {} : { error: message },
+          ms: performance.now() - t0,
+        });
+      } catch {
+        /* reported by the stop record */
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A synthetic classification dataset for `infer` until MNIST arrives (a later issue): each class
+ * has a binary prototype over the inputs (half of them high); a sample is its class's prototype
+ * with a fraction `flip` of the inputs flipped. The `prototypes` program pattern writes the same
+ * prototypes into the columns, so a chip that multiplies well classifies well.
+ */
+
+/** mulberry32: a small seeded uniform generator in [0, 1). */
+export function uniform(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let z = Math.imul(s ^ (s >>> 15), 1 | s);
+    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `classes × inputs` prototypes, 0 or 1, half the inputs of each class high. */
+export function prototypes(classes: number, inputs: number, seed: number): Uint8Array {
+  const rand = uniform(seed ^ 0x9e3779b9);
+  const out = new Uint8Array(classes * inputs);
+  for (let c = 0; c < classes; c++) {
+    const order = Array.from({ length: inputs }, (_, i) => i);
+    for (let i = inputs - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (let k = 0; k < inputs / 2; k++) out[c * inputs + order[k]!] = 1;
+  }
+  return out;
+}
+
+/** A dataset: inputs (`samples × inputs` pulse counts) and labels. */
+export interface Dataset {
+  inputs: Uint8Array;
+  labels: Int32Array;
+}
+
+/** `samples` noisy prototypes at full scale `top` (2^bits − 1), labels cycling over the classes. */
+export function syntheticDataset(
+  spec: { samples: number; classes: number; seed?: number; flip: number },
+  inputs: number,
+  top: number,
+  seed: number,
+): Dataset {
+  const protoSeed = spec.seed ?? seed;
+  const proto = prototypes(spec.classes, inputs, protoSeed);
+  const rand = uniform(protoSeed + 1);
+  const x = new Uint8Array(spec.samples * inputs);
+  const labels = new Int32Array(spec.samples);
+  for (let s = 0; s < spec.samples; s++) {
+    const c = s % spec.classes;
+    labels[s] = c;
+    for (let i = 0; i < inputs; i++) {
+      let bit = proto[c * inputs + i]!;
+      if (rand() < spec.flip) bit ^= 1;
+      x[s * inputs + i] = bit * top;
+    }
+  }
+  return { inputs: x, labels };
+}

@@ -1,0 +1,112 @@
+/**
+ * Must show: `kill -9` of `rram-bench run` at random points of a campaign (several seeds), then
+ * `--resume`: the stored measurements equal a clean run's with the same seed — nothing lost,
+ * nothing duplicated — and `PRAGMA integrity_check` is ok. The kill moment is chosen by watching
+ * the progress lines (the k-th committed unit), never by sleeping.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { integrity, measurementsOf, spawnCli, statusOf } from './run-db.ts';
+
+const CAMPAIGN = 'fixtures/campaigns/demo.yaml';
+
+/** Run to the end; the run's uuid. */
+async function cleanRun(db: string, seed: number): Promise<string> {
+  const r = await spawnCli([
+    'run',
+    CAMPAIGN,
+    '--emulator',
+    '--time',
+    'virtual',
+    '--seed',
+    String(seed),
+    '--db',
+    db,
+  ]).exited;
+  assert.equal(r.code, 0, r.stderr);
+  return /^run ([0-9a-f-]{36}):/m.exec(r.stdout)![1]!;
+}
+
+/** Run `args` and SIGKILL it right after the `killAt`-th committed unit is reported. */
+async function killedAt(
+  args: string[],
+  killAt: number,
+): Promise<{ uuid: string; committedSeen: number }> {
+  let seen = 0;
+  let uuid = '';
+  const r = await spawnCli(args, (line, w) => {
+    uuid ||= /^run ([0-9a-f-]{36}):/.exec(line)?.[1] ?? '';
+    if (/ committed$/.test(line) && ++seen === killAt) w.kill('SIGKILL');
+  }).exited;
+  assert.equal(r.signal, 'SIGKILL', `the process ended before the kill (${r.code}): ${r.stderr}`);
+  return { uuid, committedSeen: seen };
+}
+
+/** mulberry32, to pick kill points reproducibly per seed. */
+function rand(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let z = Math.imul(s ^ (s >>> 15), 1 | s);
+    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('kill -9 and --resume', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'rram-kill-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // demo.yaml commits 4 + 32 + 8 = 44 multi-unit checkpoints; kills land anywhere in 1..40.
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: killed runs resume to exactly the clean run's measurements`, async () => {
+      const clean = join(dir, `clean-${seed}.db`);
+      const cleanUuid = await cleanRun(clean, seed);
+      const db = join(dir, `killed-${seed}.db`);
+      const pick = rand(seed * 7919);
+      const args = [
+        'run',
+        CAMPAIGN,
+        '--emulator',
+        '--time',
+        'virtual',
+        '--seed',
+        String(seed),
+        '--db',
+        db,
+      ];
+      const first = 1 + Math.floor(pick() * 40);
+      const { uuid } = await killedAt(args, first);
+      assert.match(uuid, /^[0-9a-f-]{36}$/);
+      assert.equal(integrity(db), 'ok');
+      assert.equal(
+        statusOf(db, uuid),
+        'running',
+        'a killed run is left running until the next start-up',
+      );
+      // Seed 3 is killed a second time, during its resume.
+      if (seed === 3) {
+        const second = 1 + Math.floor(pick() * 10);
+        await killedAt(['run', '--resume', uuid, '--db', db], second);
+        assert.equal(integrity(db), 'ok');
+      }
+      const resumed = await spawnCli(['run', '--resume', uuid.slice(0, 8), '--db', db]).exited;
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stderr, /marked crashed/);
+      assert.match(resumed.stdout, /resumed: \d+ steps done, replaying committed work/);
+      assert.equal(statusOf(db, uuid), 'completed');
+      assert.equal(integrity(db), 'ok');
+      const got = measurementsOf(db, uuid);
+      const want = measurementsOf(clean, cleanUuid);
+      for (const table of Object.keys(want))
+        assert.deepEqual(got[table], want[table], `${table} differ (kill after unit ${first})`);
+      assert.ok(
+        want.programCells!.length === 256 && want.mvm!.length === 8 && want.maps!.length === 6,
+      );
+    });
+  }
+});
