@@ -1,12 +1,16 @@
 /**
  * The one way `src/` obtains a ChipDriver: by options, never by importing an implementation.
- * Serial ports arrive with the wire protocol (issue 3); until then `--port` is refused clearly.
+ * `--port` opens a SerialDriver (docs/protocol.md); otherwise the in-process emulator.
  */
-import type { ChipDriver } from './driver.ts';
+import type { ChipDriver, ChipInfo } from './driver.ts';
 import { BenchError } from './driver.ts';
 import { datasheet } from './emulator/energy.ts';
 import { EmulatorDriver } from './emulator/emulator-driver.ts';
 import { listProfiles, loadProfile } from './emulator/profile.ts';
+import type { LinkFaults } from './serial/faults.ts';
+import { serveStdio } from './serial/serve-stdio.ts';
+import { startPty } from './serial/start-pty.ts';
+import { SerialDriver } from './serial/serial-driver.ts';
 
 /** How to reach a chip. */
 export interface OpenChipOptions {
@@ -31,13 +35,7 @@ export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
   if (options.port !== undefined) {
     if (options.emulator)
       throw new BenchError('USAGE', 'give either --port or --emulator, not both');
-    throw new BenchError(
-      'UNSUPPORTED',
-      `cannot open ${options.port}: serial boards are not supported yet`,
-      {
-        port: options.port,
-      },
-    );
+    return SerialDriver.open({ path: options.port, baudRate: options.baud });
   }
   return EmulatorDriver.create({
     profile: options.profile,
@@ -87,4 +85,85 @@ export function datasheetFor(
   if (name === undefined) return undefined;
   const d = datasheet(loadProfile(name), conditions);
   return { ...d, conditions: { ...d.conditions } };
+}
+
+/** A serial port as `rram-bench ports` lists it. */
+export type { PortListing } from './serial/list-ports.ts';
+/** The serial ports of this machine, with USB vendor/product/serial where known. */
+export { listPorts } from './serial/list-ports.ts';
+
+/** How to serve an emulated board (`rram-bench emulate`). */
+export interface ServeEmulatorOptions {
+  /** `pty`: a pseudo-terminal pair made by socat; `stdio`: this process's stdin/stdout. */
+  transport: 'pty' | 'stdio';
+  /** Emulator profile. Default `vlsi19-hfo2-256`. */
+  profile?: string;
+  /** Seed. Default 1. */
+  seed?: number;
+  /** Chip state file (loaded if present, saved on close). */
+  chipState?: string;
+  /** Emulator time. Default wall. */
+  clock?: 'wall' | 'virtual';
+  /** Throttle the link to this rate (baud, 8N1). Default: unthrottled. */
+  baud?: number;
+  /** pty: the path to serve on (a symlink). Default: a new temporary directory. */
+  path?: string;
+  /** Link faults (seeded), per direction. */
+  faults?: LinkFaults;
+}
+
+/** A running emulated board. */
+export interface EmulatedBoard {
+  /** The chip's identity. */
+  info: ChipInfo;
+  /** pty: the path a host opens. */
+  path?: string;
+  /** stdio: resolves when stdin ends. */
+  done?: Promise<void>;
+  /** Link and firmware counters, for a closing report. */
+  counters(): Record<string, unknown>;
+  /** Stop serving and close the chip (saving its state when a file was given). */
+  close(): Promise<void>;
+}
+
+/** Serve an emulated board over a pty or stdio. */
+export async function serveEmulator(options: ServeEmulatorOptions): Promise<EmulatedBoard> {
+  const chip = await EmulatorDriver.create({
+    profile: options.profile,
+    seed: options.seed,
+    chipState: options.chipState,
+    clock: options.clock,
+  });
+  const firmware = options.baud === undefined ? {} : { baud: options.baud };
+  try {
+    if (options.transport === 'stdio') {
+      const server = serveStdio(chip, firmware);
+      return {
+        info: chip.info,
+        done: server.done,
+        counters: () => ({ ...server.firmware.counters }),
+        close: async () => {
+          await server.close();
+          await chip.close();
+        },
+      };
+    }
+    const server = await startPty(chip, {
+      ...firmware,
+      ...(options.path !== undefined && { path: options.path }),
+      ...(options.faults !== undefined && { faults: options.faults }),
+    });
+    return {
+      info: chip.info,
+      path: server.path,
+      counters: () => ({ ...server.firmware.counters }),
+      close: async () => {
+        await server.close();
+        await chip.close();
+      },
+    };
+  } catch (e) {
+    await chip.close();
+    throw e;
+  }
 }

@@ -1,9 +1,27 @@
 /** Every command of `rram-bench`, in the order `--help` lists them. Later issues add theirs here. */
 import { bench } from './bench.ts';
+import { campaignSchema } from './campaign-schema.ts';
 import { chipInfo } from './chip-info.ts';
 import type { Command } from './command.ts';
 import { demo } from './demo.ts';
+import { emulate } from './emulate.ts';
+import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
+import { ports } from './ports.ts';
+import { run } from './run.ts';
+import { runsLs, runsShow } from './runs.ts';
 
 /** All commands. */
-export const commands: readonly Command[] = [chipInfo, demo, bench, helpCommand(() => commands)];
+export const commands: readonly Command[] = [
+  chipInfo,
+  demo,
+  run,
+  runsLs,
+  runsShow,
+  exportCommand,
+  campaignSchema,
+  emulate,
+  ports,
+  bench,
+  helpCommand(() => commands),
+];

@@ -1,0 +1,292 @@
+/**
+ * The chip verbs of docs/protocol.md §4 on the board side: parse a request's arguments, run it
+ * on the emulated chip, format the reply value. Argument errors follow §3: a wrong argument
+ * count or a non-number where a number is needed is 111, a malformed word (line set, base64,
+ * polarity, CONF pair) is 100, a payload of the wrong size is 201, and a reply that could not
+ * fit a line is refused with 102 *before* anything runs, so a non-idempotent verb never runs
+ * only to have its answer thrown away. Range and limit checks are the chip's own (limits.ts).
+ */
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import type { ChipInfo, ReadoutConfig, Region } from '../driver.ts';
+import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
+import { defaultReadoutConfig } from '../emulator/macro.ts';
+import { checkRegion } from '../limits.ts';
+import {
+  MAX_LINE_BYTES,
+  PROTOCOL_VERSION,
+  encodeF32,
+  encodeFlags,
+  encodeU16,
+  fromBase64,
+  packBits,
+  parseLineSet,
+  toBase64,
+  unpackBits,
+} from './codec.ts';
+import { WIRE_ERROR, WireError } from './firmware-error.ts';
+
+/** What a verb needs besides its arguments. */
+export interface VerbContext {
+  chip: EmulatorDriver;
+  /** Chip info as reported (firmware version overridden by the options). */
+  info: ChipInfo;
+  /** Longest reply value that still fits a line for this request's seq (characters). */
+  maxValueChars: number;
+  /** Record pulses applied to a cell (row-major index) for the pulse log. */
+  recordPulses(cell: number, count: number): void;
+}
+
+/** A chip verb: arguments in, reply value out (undefined: a bare `OK`). */
+export type ChipVerb = (args: readonly string[], ctx: VerbContext) => Promise<string | undefined>;
+
+/** Longest text `String(number)` produces ("-1.2345678901234567e-308"). */
+const NUMBER_CHARS = 24;
+
+/** Characters of the base64 of `bytes` bytes. */
+function b64(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3);
+}
+
+/** Reply-value characters left after the `<seq> OK ` prefix and `*CRC\r\n` suffix. */
+export function maxValueChars(seq: number | '-'): number {
+  return MAX_LINE_BYTES - `${seq} OK `.length - '*XXXX\r\n'.length;
+}
+
+function argCount(verb: string, args: readonly string[], n: number, usage: string): void {
+  if (args.length !== n)
+    throw new WireError(
+      WIRE_ERROR.BAD_ARGS,
+      `${verb} takes ${n} argument${n === 1 ? '' : 's'} (${usage}), got ${args.length}`,
+    );
+}
+
+/** A number argument (any form Number() reads); 111 when it is not one. */
+function num(name: string, text: string): number {
+  const v = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(v))
+    throw new WireError(WIRE_ERROR.BAD_ARGS, `${name} must be a number, got '${text}'`);
+  return v;
+}
+
+function region(info: ChipInfo, args: readonly string[]): Region {
+  const r: Region = {
+    row: num('row', args[0]!),
+    col: num('col', args[1]!),
+    rows: num('rows', args[2]!),
+    cols: num('cols', args[3]!),
+  };
+  checkRegion(info, r);
+  return r;
+}
+
+/** Refuse (102) a request whose reply value would need more than the line holds. */
+function fits(ctx: VerbContext, chars: number, what: string): void {
+  if (chars > ctx.maxValueChars)
+    throw new WireError(
+      WIRE_ERROR.TOO_LONG,
+      `the reply to this ${what} would be ${chars} characters, more than the ${ctx.maxValueChars} a line holds: split it`,
+    );
+}
+
+function payload(name: string, text: string): Uint8Array {
+  const bytes = fromBase64(text);
+  if (!bytes)
+    throw new WireError(WIRE_ERROR.PARSE, `${name} is not base64 (RFC 4648, with padding)`);
+  return bytes;
+}
+
+function wrongSize(name: string, got: number, expected: number, detail: string): never {
+  throw new WireError(
+    WIRE_ERROR.RANGE,
+    `${name} holds ${got} bytes, expected ${expected} (${detail})`,
+  );
+}
+
+/** `CONF?` value: `bits=8 vref=0.2 vth=0.5 window=1.6e-7 mode=COUNT stop=1`. */
+export function formatConfig(c: ReadoutConfig): string {
+  return `bits=${c.precisionBits} vref=${c.readV} vth=${c.vthV} window=${c.integrationWindowS} mode=${c.mode} stop=${c.ttfsStopFraction}`;
+}
+
+const CONF_KEYS: Record<string, keyof ReadoutConfig> = {
+  bits: 'precisionBits',
+  vref: 'readV',
+  vth: 'vthV',
+  window: 'integrationWindowS',
+  mode: 'mode',
+  stop: 'ttfsStopFraction',
+};
+
+function parseConfig(args: readonly string[]): Partial<ReadoutConfig> {
+  const change: Record<string, number | string> = {};
+  for (const arg of args) {
+    const m = /^([a-z]+)=(\S+)$/.exec(arg);
+    if (!m) throw new WireError(WIRE_ERROR.PARSE, `CONF argument '${arg}' is not key=value`);
+    const field = CONF_KEYS[m[1]!];
+    if (!field)
+      throw new WireError(
+        WIRE_ERROR.PARSE,
+        `unknown CONF key '${m[1]}' (keys: ${Object.keys(CONF_KEYS).join(', ')})`,
+      );
+    if (field === 'mode') {
+      if (!/^[A-Z]+$/.test(m[2]!))
+        throw new WireError(WIRE_ERROR.PARSE, `mode must be COUNT or TTFS, got '${m[2]}'`);
+      change[field] = m[2]!;
+    } else change[field] = num(m[1]!, m[2]!);
+  }
+  return change;
+}
+
+const idn: ChipVerb = (_args, { info }) =>
+  Promise.resolve(`RRAM-BENCH,${info.model},${info.serial},${info.firmwareVersion}`);
+
+const conf: ChipVerb = async (args, { chip }) =>
+  formatConfig(await firstValueFrom(chip.configure(parseConfig(args))));
+
+const confQuery: ChipVerb = async (args, { chip }) => {
+  argCount('CONF?', args, 0, 'none');
+  return formatConfig(await firstValueFrom(chip.readout()));
+};
+
+const form: ChipVerb = async (args, ctx) => {
+  argCount('FORM', args, 9, 'row col rows cols startV stopV stepV gateV widthS');
+  const r = region(ctx.info, args);
+  const [startV, stopV, stepV, gateV, widthS] = [
+    num('startV', args[4]!),
+    num('stopV', args[5]!),
+    num('stepV', args[6]!),
+    num('gateV', args[7]!),
+    num('widthS', args[8]!),
+  ];
+  const n = r.rows * r.cols;
+  fits(ctx, b64(Math.ceil(n / 8)) + b64(2 * n) + b64(4 * n) + 2, 'FORM');
+  const res = await firstValueFrom(
+    ctx.chip.form({ region: r, startV, stopV, stepV, gateV, widthS }),
+  );
+  for (let k = 0; k < n; k++) {
+    const cell = (r.row + Math.floor(k / r.cols)) * ctx.info.cols + r.col + (k % r.cols);
+    ctx.recordPulses(cell, res.pulses[k]!);
+  }
+  return `${encodeFlags(res.formed)} ${encodeU16(res.pulses)} ${encodeF32(res.conductanceMicroS)}`;
+};
+
+const pulse: ChipVerb = async (args, ctx) => {
+  argCount('PULSE', args, 7, 'row col SET|RESET ampV widthS gateV count');
+  const row = num('row', args[0]!);
+  const col = num('col', args[1]!);
+  const polarity = args[2]!;
+  if (polarity !== 'SET' && polarity !== 'RESET')
+    throw new WireError(WIRE_ERROR.PARSE, `polarity must be SET or RESET, got '${polarity}'`);
+  const res = await firstValueFrom(
+    ctx.chip.pulse({
+      row,
+      col,
+      polarity: polarity,
+      amplitudeV: num('ampV', args[3]!),
+      widthS: num('widthS', args[4]!),
+      gateV: num('gateV', args[5]!),
+      count: num('count', args[6]!),
+    }),
+  );
+  ctx.recordPulses(res.row * ctx.info.cols + res.col, res.applied);
+  return String(res.applied);
+};
+
+const read: ChipVerb = async (args, ctx) => {
+  argCount('READ', args, 5, 'row col rows cols average');
+  const r = region(ctx.info, args);
+  const average = num('average', args[4]!);
+  fits(ctx, NUMBER_CHARS + 1 + b64(4 * r.rows * r.cols), 'READ');
+  const map = await firstValueFrom(ctx.chip.read({ region: r, average }));
+  return `${map.timeS} ${encodeF32(map.microS)}`;
+};
+
+const prog: ChipVerb = async (args, ctx) => {
+  argCount('PROG', args, 8, 'row col cols tol maxIter maxPulses verifyAvg targets');
+  const r = region(ctx.info, [args[0]!, args[1]!, '1', args[2]!]);
+  const toleranceMicroS = num('tol', args[3]!);
+  const maxIterations = num('maxIter', args[4]!);
+  const maxPulsesPerPolarity = num('maxPulses', args[5]!);
+  const verifyAverage = num('verifyAvg', args[6]!);
+  fits(ctx, b64(4 * r.cols) + b64(2 * r.cols) + b64(Math.ceil(r.cols / 8)) + 2, 'PROG');
+  const bytes = payload('targets', args[7]!);
+  if (bytes.length !== 4 * r.cols)
+    wrongSize('targets', bytes.length, 4 * r.cols, `${r.cols} float32 values`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const targetsMicroS = Float32Array.from({ length: r.cols }, (_, i) =>
+    view.getFloat32(4 * i, true),
+  );
+  const events = await lastValueFrom(
+    ctx.chip.program({
+      region: r,
+      targetsMicroS,
+      toleranceMicroS,
+      maxIterations,
+      maxPulsesPerPolarity,
+      verifyAverage,
+    }),
+  );
+  if (events.kind !== 'result') throw new Error('write-verify ended without a result');
+  const res = events.result;
+  for (let k = 0; k < r.cols; k++)
+    ctx.recordPulses(r.row * ctx.info.cols + r.col + k, res.pulses[k]!);
+  return `${encodeF32(res.finalMicroS)} ${encodeU16(res.pulses)} ${encodeFlags(res.converged)}`;
+};
+
+const mvm: ChipVerb = async (args, ctx) => {
+  argCount('MVM', args, 4, 'rows cols batch inputs');
+  const rows = parseLineSet(args[0]!);
+  const cols = parseLineSet(args[1]!);
+  if (!rows) throw new WireError(WIRE_ERROR.PARSE, `rows '${args[0]}' is not a line set`);
+  if (!cols) throw new WireError(WIRE_ERROR.PARSE, `cols '${args[1]}' is not a line set`);
+  const batch = num('batch', args[2]!);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new WireError(WIRE_ERROR.RANGE, `batch must be a whole number ≥ 1, got ${batch}`);
+  const bits = ctx.chip.macro.config.precisionBits;
+  fits(
+    ctx,
+    args[2]!.length + 2 * NUMBER_CHARS + 3 + b64(Math.ceil((batch * cols.length * bits) / 8)),
+    'MVM',
+  );
+  const count = batch * rows.length;
+  const bytes = payload('inputs', args[3]!);
+  const inputs = unpackBits(bytes, bits, count);
+  if (!inputs)
+    wrongSize(
+      'inputs',
+      bytes.length,
+      Math.ceil((count * bits) / 8),
+      `${batch} × ${rows.length} values at ${bits} bits`,
+    );
+  const res = await lastValueFrom(ctx.chip.mvm({ rows, cols, inputs }));
+  return `${res.batch} ${res.energyJ} ${res.latencyS} ${toBase64(packBits(res.values, res.precisionBits))}`;
+};
+
+const reset: ChipVerb = async (args, { chip }) => {
+  argCount('*RST', args, 0, 'none');
+  await firstValueFrom(chip.configure(defaultReadoutConfig(chip.macro.profile)));
+  return undefined;
+};
+
+/** Verbs answered from the chip, by name. `*RST`'s error-queue part is the firmware's. */
+export const CHIP_VERBS: Readonly<Record<string, ChipVerb>> = {
+  '*IDN?': (args, ctx) => (argCount('*IDN?', args, 0, 'none'), idn(args, ctx)),
+  'PROT?': (args) => (
+    argCount('PROT?', args, 0, 'none'),
+    Promise.resolve(String(PROTOCOL_VERSION))
+  ),
+  'LIM?': (args, { info }) => (
+    argCount('LIM?', args, 0, 'none'),
+    Promise.resolve(JSON.stringify(info))
+  ),
+  CONF: conf,
+  'CONF?': confQuery,
+  FORM: form,
+  PULSE: pulse,
+  READ: read,
+  PROG: prog,
+  MVM: mvm,
+  '*RST': reset,
+};
+
+/** Verbs that change cells: logged in the firmware's pulse log, never run twice for one seq. */
+export const NON_IDEMPOTENT = new Set(['PULSE', 'PROG', 'FORM']);

@@ -1,0 +1,472 @@
+/**
+ * The request/reply engine of protocol v1 (§5): ordered requests get consecutive seqs and at
+ * most `window` of them are in flight; control requests (handshake queries, SESS, IDLE, ABORT,
+ * SYST:ERR?) are answered at once by the board and use seqs far from the ordered ones, so they
+ * can never meet them in the board's reply cache.
+ *
+ * Because the board executes and answers ordered requests in seq order, a reply for seq s
+ * proves every older request in flight was executed and its reply lost: those are resent at
+ * once (the reply cache answers them) instead of waiting for a timeout. Only the oldest request
+ * in flight runs a timer — the ones behind it cannot be answered before it is.
+ *
+ * Cancelled requests that are already on the wire stay in flight, results discarded: the board
+ * expects every seq, so dropping one would stall the session.
+ */
+import { BenchError } from '../driver.ts';
+import { encodeRequest, parseReply } from './codec.ts';
+import { boardError } from './board-error.ts';
+import type { Connection } from './port-connection.ts';
+import { emptyStats, type LinkStats } from './link-stats.ts';
+import type { TimerHandle, Timers } from './timers.ts';
+
+/** What a request costs, for its timeout budget (§5.2). */
+export interface CallCost {
+  /** Modelled execution time on the board (s). Default 0. */
+  execS?: number;
+  /** Largest expected reply line (bytes). Default 64. */
+  replyBytes?: number;
+}
+
+/** Options of an ordered request. */
+export interface CallOptions extends CallCost {
+  /** PULSE, PROG, FORM: never resent to a board that reset (§5.7). */
+  nonIdempotent?: boolean;
+  /** Operation the request belongs to, for `cancel(owner)`. */
+  owner?: object;
+}
+
+/** Link tuning. */
+export interface LinkOptions {
+  /** Port path, for messages. */
+  port: string;
+  /** Link rate (bit/s), for wire-time budgets. */
+  baudRate: number;
+  /** Most ordered requests in flight (1–8). */
+  window: number;
+  /** Resends of a request before it fails with TIMEOUT. */
+  retries: number;
+  /** Fixed margin added to every request's budget (ms). */
+  marginMs: number;
+  /** Time source. */
+  timers: Timers;
+}
+
+/** What the link asks of its owner. */
+export interface LinkHooks {
+  /** An `! BOOT <id>` event arrived. */
+  onBoot(bootId: string): void;
+  /** Start a new session before sending more: a request failed for good and broke the seq chain. */
+  resync(): Promise<void>;
+}
+
+interface Call {
+  verb: string;
+  args: readonly string[];
+  ordered: boolean;
+  nonIdempotent: boolean;
+  execS: number;
+  replyBytes: number;
+  owner: object | undefined;
+  resolve(value: string): void;
+  reject(e: unknown): void;
+  seq: number;
+  line: string;
+  /** Resends counted against `retries`. */
+  attempts: number;
+  fastResent: boolean;
+  flushed: boolean;
+  orphan: boolean;
+  timer: TimerHandle;
+}
+
+type State = 'down' | 'handshake' | 'up' | 'closed';
+
+const MAX_SEQ = 0xffff;
+/** Control seqs sit half the seq space away from the ordered ones (§5.5 leaves them to the host). */
+const CONTROL_OFFSET = 0x8000;
+
+export class Link {
+  readonly stats: LinkStats = emptyStats();
+  /** Valid lines received since the last `attach` (to tell a garbage stream from silence). */
+  goodLines = 0;
+  private state: State = 'down';
+  private conn: Connection | undefined;
+  private nextSeq = 1;
+  private controlCount = 0;
+  private readonly queue: Call[] = [];
+  private inflight: Call[] = [];
+  private readonly controls = new Map<number, Call>();
+  private needsResync = false;
+  private resyncing = false;
+  private failure: BenchError | undefined;
+
+  constructor(
+    private readonly o: LinkOptions,
+    private readonly hooks: LinkHooks,
+  ) {}
+
+  /** Seq the next ordered request will take, or the oldest still in flight: what SESS announces. */
+  get firstUnsettledSeq(): number {
+    return this.inflight[0]?.seq ?? this.nextSeq;
+  }
+
+  /** Ordered requests in flight or queued. */
+  get pending(): number {
+    return this.inflight.length + this.queue.length;
+  }
+
+  /** A fresh session starts numbering at `seq`. Only while nothing is in flight. */
+  startSession(seq: number): void {
+    this.nextSeq = seq & MAX_SEQ;
+  }
+
+  /** A port is open: control requests may flow, ordered ones wait for `resume`. */
+  attach(conn: Connection): void {
+    this.conn = conn;
+    this.goodLines = 0;
+    this.state = 'handshake';
+  }
+
+  /** The port went away or the board reset: stop all timers until `resume`. */
+  detach(): void {
+    if (this.state === 'closed') return;
+    this.state = 'down';
+    for (const c of this.inflight) this.stopTimer(c);
+    for (const c of this.controls.values()) {
+      this.stopTimer(c);
+      c.reject(
+        new BenchError('DISCONNECTED', `lost ${this.o.port} during ${c.verb}`, {
+          port: this.o.port,
+        }),
+      );
+    }
+    this.controls.clear();
+  }
+
+  /**
+   * The handshake after `attach` is done: resend what was in flight and go on. After a board
+   * reset (`bootChanged`) non-idempotent requests fail with DEVICE instead and the rest are
+   * renumbered from `boardNextSeq`, preceded by `restore` (requests that rebuild host state).
+   */
+  resume(
+    bootChanged: boolean,
+    boardNextSeq: number,
+    restore: { verb: string; args: string[] }[] = [],
+  ): void {
+    if (this.state === 'closed') return;
+    if (bootChanged) {
+      const keep: Call[] = restore.map((r) =>
+        this.makeCall(
+          r.verb,
+          r.args,
+          true,
+          { owner: undefined },
+          () => {},
+          () => {},
+        ),
+      );
+      for (const c of keep) c.orphan = true;
+      for (const c of this.inflight) {
+        if (!c.nonIdempotent) keep.push(c);
+        else if (!c.orphan)
+          c.reject(
+            new BenchError(
+              'DEVICE',
+              `board on ${this.o.port} reset during ${c.verb}: re-read the cells before continuing`,
+              { port: this.o.port, verb: c.verb },
+            ),
+          );
+      }
+      this.nextSeq = boardNextSeq & MAX_SEQ;
+      for (const c of keep) this.number(c);
+      this.inflight = keep;
+    }
+    this.state = 'up';
+    for (const c of this.inflight) {
+      if (!bootChanged) this.stats.retries++;
+      else this.stats.sent++;
+      this.send(c);
+    }
+    this.pump();
+  }
+
+  /** Send an ordered request; resolves with the reply value, rejects with a BenchError. */
+  call(
+    verb: string,
+    args: readonly (string | number)[],
+    options: CallOptions = {},
+  ): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      if (this.state === 'closed') return reject(this.closedError());
+      this.queue.push(this.makeCall(verb, args.map(String), true, options, resolve, reject));
+      this.pump();
+    });
+  }
+
+  /** Send a control request, answered at once by the board; rejects when the link is not open. */
+  control(
+    verb: string,
+    args: readonly (string | number)[] = [],
+    cost: CallCost = {},
+  ): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') return reject(this.closedError());
+      if (!this.conn || this.state === 'down')
+        return reject(
+          new BenchError('DISCONNECTED', `${this.o.port} is not connected`, { port: this.o.port }),
+        );
+      const c = this.makeCall(verb, args.map(String), false, cost, resolve, reject);
+      c.seq = (this.nextSeq + CONTROL_OFFSET + (this.controlCount++ % 1024)) & MAX_SEQ;
+      c.line = encodeRequest(c.seq, c.verb, c.args);
+      this.controls.set(c.seq, c);
+      this.stats.sent++;
+      this.send(c);
+    });
+  }
+
+  /** Withdraw an operation: drop its queued requests; returns how many of its requests are still on the wire. */
+  cancel(owner: object): number {
+    for (let i = this.queue.length - 1; i >= 0; i--)
+      if (this.queue[i]!.owner === owner) this.queue.splice(i, 1);
+    let onWire = 0;
+    for (const c of this.inflight)
+      if (c.owner === owner && !c.orphan) {
+        c.orphan = true;
+        onWire++;
+      }
+    return onWire;
+  }
+
+  /** Fail every ordered request with `e` (those on the wire stay there, results discarded). */
+  failAll(e: BenchError): void {
+    for (const c of this.queue.splice(0)) c.reject(e);
+    for (const c of this.inflight) {
+      if (!c.orphan) c.reject(e);
+      c.orphan = true;
+    }
+  }
+
+  /** The link is gone for good: everything now and later fails with `e`. */
+  fail(e: BenchError): void {
+    this.failure = e;
+    this.detach();
+    this.failAll(e);
+    this.inflight = [];
+  }
+
+  /** Stop: every request fails with CLOSED. */
+  close(): void {
+    const e = this.closedError();
+    this.failAll(e);
+    this.detach();
+    this.inflight = [];
+    this.state = 'closed';
+    this.conn = undefined;
+  }
+
+  /** A line from the port. */
+  onLine(line: string): void {
+    if (line === '') return;
+    const r = parseReply(line);
+    if (typeof r === 'string') {
+      this.stats.badLines[r]++;
+      return;
+    }
+    this.goodLines++;
+    if (r.kind === 'event') {
+      if (r.name === 'BOOT' && r.args[0]) this.hooks.onBoot(r.args[0]);
+      else if (r.name === 'ERR') this.stats.boardErrors.push(r.args.join(' '));
+      return;
+    }
+    if (r.seq === '-') {
+      this.stats.unmatched++;
+      return;
+    }
+    const control = this.controls.get(r.seq);
+    if (control) {
+      this.controls.delete(r.seq);
+      this.settle(
+        control,
+        r.kind === 'ok' ? r.value : boardError(this.o.port, control.verb, r.code, r.text),
+      );
+      return;
+    }
+    const i = this.state === 'up' ? this.inflight.findIndex((c) => c.seq === r.seq) : -1;
+    if (i < 0) {
+      this.stats.unmatched++;
+      return;
+    }
+    // Replies come in seq order: older requests still in flight were executed, their replies lost.
+    for (let j = 0; j < i; j++) {
+      const older = this.inflight[j]!;
+      if (!older.fastResent && older.attempts < this.o.retries) {
+        older.fastResent = true;
+        older.attempts++;
+        this.stats.retries++;
+        this.send(older);
+      }
+    }
+    const [call] = this.inflight.splice(i, 1);
+    this.settle(
+      call!,
+      r.kind === 'ok' ? r.value : boardError(this.o.port, call!.verb, r.code, r.text),
+    );
+    if (i === 0) this.armHead();
+    this.pump();
+  }
+
+  private makeCall(
+    verb: string,
+    args: readonly string[],
+    ordered: boolean,
+    o: CallOptions,
+    resolve: (v: string) => void,
+    reject: (e: unknown) => void,
+  ): Call {
+    let done = false;
+    return {
+      verb,
+      args,
+      ordered,
+      nonIdempotent: o.nonIdempotent ?? false,
+      execS: o.execS ?? 0,
+      replyBytes: o.replyBytes ?? 64,
+      owner: o.owner,
+      resolve: (v) => {
+        if (done) return;
+        done = true;
+        resolve(v);
+      },
+      reject: (e) => {
+        if (done) return;
+        done = true;
+        reject(e);
+      },
+      seq: -1,
+      line: '',
+      attempts: 0,
+      fastResent: false,
+      flushed: false,
+      orphan: false,
+      timer: undefined,
+    };
+  }
+
+  private number(c: Call): void {
+    c.seq = this.nextSeq;
+    this.nextSeq = (this.nextSeq + 1) & MAX_SEQ;
+    c.line = encodeRequest(c.seq, c.verb, c.args);
+    c.attempts = 0;
+    c.fastResent = false;
+  }
+
+  private pump(): void {
+    if (this.state !== 'up' || this.resyncing || this.queue.length === 0) return;
+    if (this.needsResync) {
+      this.resyncing = true;
+      this.hooks.resync().then(
+        () => {
+          this.needsResync = false;
+          this.resyncing = false;
+          this.pump();
+        },
+        (e: unknown) => {
+          this.resyncing = false;
+          for (const c of this.queue.splice(0)) c.reject(e);
+        },
+      );
+      return;
+    }
+    while (this.inflight.length < this.o.window && this.queue.length > 0) {
+      const c = this.queue.shift()!;
+      this.number(c);
+      this.inflight.push(c);
+      this.stats.sent++;
+      this.send(c);
+    }
+  }
+
+  private send(c: Call): void {
+    const conn = this.conn;
+    if (!conn) return;
+    this.stopTimer(c);
+    c.flushed = false;
+    const line = c.line;
+    conn.write(line).then(
+      () => {
+        if (c.line !== line || conn !== this.conn) return;
+        c.flushed = true;
+        if (!c.ordered) this.startTimer(c);
+        else if (this.inflight[0] === c) this.armHead();
+      },
+      // A failed write is a lost port; the connection reports it to the session.
+      () => {},
+    );
+  }
+
+  private armHead(): void {
+    const head = this.inflight[0];
+    if (head && this.state === 'up' && head.flushed && head.timer === undefined)
+      this.startTimer(head);
+  }
+
+  /** Budget: wire time of request and reply at the link rate, execution time, margin (§5.2). */
+  private budgetMs(c: Call): number {
+    const wireS = ((c.line.length + c.replyBytes) * 10) / this.o.baudRate;
+    return this.o.marginMs + 1000 * (wireS + c.execS);
+  }
+
+  private startTimer(c: Call): void {
+    this.stopTimer(c);
+    c.timer = this.o.timers.setTimeout(() => this.timedOut(c), this.budgetMs(c));
+  }
+
+  private stopTimer(c: Call): void {
+    if (c.timer !== undefined) this.o.timers.clearTimeout(c.timer);
+    c.timer = undefined;
+  }
+
+  private timedOut(c: Call): void {
+    c.timer = undefined;
+    if (this.state === 'closed' || this.state === 'down') return;
+    this.stats.timeouts++;
+    if (c.attempts < this.o.retries) {
+      c.attempts++;
+      this.stats.retries++;
+      this.send(c);
+      return;
+    }
+    const e = new BenchError(
+      'TIMEOUT',
+      `no answer from ${this.o.port} to ${c.verb} after ${c.attempts + 1} tries: is it an rram-bench board, and powered?`,
+      { port: this.o.port, verb: c.verb, seq: c.seq, tries: c.attempts + 1 },
+    );
+    if (!c.ordered) {
+      this.controls.delete(c.seq);
+      c.reject(e);
+      return;
+    }
+    // The board waits for this seq before any later one: the chain is broken, start a new session.
+    for (const f of this.inflight) {
+      this.stopTimer(f);
+      if (!f.orphan) f.reject(e);
+    }
+    this.inflight = [];
+    this.needsResync = true;
+    this.pump();
+  }
+
+  private settle(c: Call, result: string | BenchError): void {
+    this.stopTimer(c);
+    if (c.orphan) return;
+    if (typeof result === 'string') c.resolve(result);
+    else c.reject(result);
+  }
+
+  private closedError(): BenchError {
+    return new BenchError('CLOSED', `the serial driver on ${this.o.port} is closed`, {
+      port: this.o.port,
+    });
+  }
+}

@@ -1,0 +1,477 @@
+/**
+ * SerialDriver: the ChipDriver contract over a test board on a serial port, speaking
+ * docs/protocol.md v1. Each operation is checked against the limits the board reported in
+ * `LIM?` before anything is encoded, split into requests whose replies fit a line (READ in
+ * whole rows, FORM and PROG per row, MVM in sub-batches sized from the line limit and the
+ * precision), pipelined through the link's window and reassembled. Unsubscribing stops issuing
+ * requests and sends ABORT for what is already on the wire.
+ */
+import { Observable, map, throwError, timer, type Subscriber } from 'rxjs';
+import type {
+  ChipDriver,
+  ChipInfo,
+  ConductanceMap,
+  FormRequest,
+  FormResult,
+  MvmRequest,
+  MvmResult,
+  ProgramEvent,
+  ProgramRequest,
+  ProgramResult,
+  PulseRequest,
+  PulseResult,
+  ReadRequest,
+  ReadoutConfig,
+} from '../driver.ts';
+import { BenchError } from '../driver.ts';
+import {
+  checkConfigure,
+  checkForm,
+  checkMvm,
+  checkProgram,
+  checkPulse,
+  checkRead,
+} from '../limits.ts';
+import { MAX_LINE_BYTES, encodeF32, formatLineSet, packBits, toBase64 } from './codec.ts';
+import type { CallOptions } from './link.ts';
+import type { LinkStats } from './link-stats.ts';
+import { tiles } from './region-tiles.ts';
+import { b64, chunks, formCells, mvmVectors, progCells, readCells } from './request-sizing.ts';
+import type { SerialDriverOptions } from './serial-driver-options.ts';
+import { Session } from './session.ts';
+import { realTimers } from './timers.ts';
+import { confArgs, need, num, parseConf, payload, words } from './wire-format.ts';
+
+export type { SerialDriverOptions } from './serial-driver-options.ts';
+
+/** Modelled time of one verify or map read (s), as the emulator's timing model. */
+const READ_S = 1e-6;
+
+interface Running {
+  cancelled: boolean;
+  /** Only ever told to error, so its value type does not matter. */
+  subscriber: Pick<Subscriber<unknown>, 'error'>;
+  owner: object;
+}
+
+/** What an operation's body gets: its own requests, emission, cancellation state. */
+interface Op<T> {
+  call(verb: string, args: readonly (string | number)[], o?: CallOptions): Promise<string>;
+  emit(value: T): void;
+  cancelled(): boolean;
+}
+
+/** Attach a no-op handler so a part that fails while an earlier one is awaited is not "unhandled". */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+export class SerialDriver implements ChipDriver {
+  private closed = false;
+  private readonly running = new Set<Running>();
+  private readonly maxLine: number;
+
+  private constructor(
+    private readonly session: Session,
+    private config: ReadoutConfig,
+    maxLineBytes: number,
+  ) {
+    this.maxLine = maxLineBytes;
+  }
+
+  /** Open the port, run the handshake (§7) and fetch the readout configuration. */
+  static async open(options: SerialDriverOptions): Promise<SerialDriver> {
+    const o = options;
+    if (typeof o?.path !== 'string' || o.path === '')
+      throw new BenchError('INVALID_ARGUMENT', 'path must name a serial port, e.g. /dev/ttyUSB0', {
+        field: 'path',
+      });
+    const int = (field: string, v: number, min: number, max: number) => {
+      if (!Number.isInteger(v) || v < min || v > max)
+        throw new BenchError(
+          'INVALID_ARGUMENT',
+          `${field} must be an integer in [${min}, ${max}], got ${v}`,
+          { field },
+        );
+      return v;
+    };
+    const baudRate = int('baudRate', o.baudRate ?? 921600, 1, 1e9);
+    const window = int('window', o.window ?? 8, 1, 8);
+    const retries = int('retries', o.retries ?? 5, 0, 100);
+    const marginMs = o.timeoutMs ?? 1000;
+    if (!(marginMs > 0))
+      throw new BenchError('INVALID_ARGUMENT', `timeoutMs must be > 0, got ${marginMs}`, {
+        field: 'timeoutMs',
+      });
+    const maxLine = int('maxLineBytes', o.maxLineBytes ?? MAX_LINE_BYTES, 512, MAX_LINE_BYTES);
+    let driver: SerialDriver | undefined;
+    const session = await Session.open({
+      path: o.path,
+      baudRate,
+      binding: o.binding,
+      window,
+      retries,
+      marginMs,
+      timers: o.timers ?? realTimers,
+      serialNumber: o.serialNumber,
+      reconnectMaxMs: o.reconnect?.maxMs ?? 30000,
+      sessionId: o.sessionId,
+      firstSeq: int('firstSeq', o.firstSeq ?? 1, 0, 0xffff),
+      // After a board reset its readout configuration is back to defaults: put ours back first.
+      restore: () => (driver ? [{ verb: 'CONF', args: confArgs(driver.config) }] : []),
+    });
+    try {
+      const config = parseConf(o.path, await session.link.call('CONF?', []));
+      driver = new SerialDriver(session, config, maxLine);
+      return driver;
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+  }
+
+  /** The chip info the board reported at the handshake. */
+  get info(): ChipInfo {
+    return this.session.info;
+  }
+
+  /** Link counters: lines sent, retries, bad lines by kind, timeouts, reconnects. */
+  get stats(): LinkStats {
+    return this.session.link.stats;
+  }
+
+  /** Port path the board is reached at. */
+  get path(): string {
+    return this.session.path;
+  }
+
+  /** Readout configuration as last confirmed by the board. */
+  get readoutConfig(): ReadoutConfig {
+    return { ...this.config };
+  }
+
+  private get port(): string {
+    return this.session.path;
+  }
+
+  /** Run `body` as a cancellable operation (see drivers/driver.ts on why Observables). */
+  private op<T>(body: (op: Op<T>) => Promise<void>): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      if (this.closed) {
+        subscriber.error(this.closedError());
+        return;
+      }
+      const run: Running = { cancelled: false, subscriber, owner: {} };
+      this.running.add(run);
+      const link = this.session.link;
+      const op: Op<T> = {
+        call: (verb, args, o = {}) => link.call(verb, args, { ...o, owner: run.owner }),
+        emit: (v) => {
+          if (!run.cancelled) subscriber.next(v);
+        },
+        cancelled: () => run.cancelled,
+      };
+      Promise.resolve()
+        .then(() => (run.cancelled ? undefined : body(op)))
+        .then(
+          () => {
+            this.running.delete(run);
+            if (!run.cancelled) subscriber.complete();
+          },
+          (e: unknown) => {
+            this.running.delete(run);
+            link.cancel(run.owner);
+            if (!run.cancelled) subscriber.error(e);
+          },
+        );
+      return () => {
+        if (!this.running.delete(run)) return;
+        run.cancelled = true;
+        // Stop issuing; what is already on the wire is stopped by the board.
+        if (link.cancel(run.owner) > 0) link.control('ABORT').catch(() => {});
+      };
+    });
+  }
+
+  identify(): Observable<ChipInfo> {
+    return this.op((op) => Promise.resolve(op.emit(structuredClone(this.info))));
+  }
+
+  pulse(request: PulseRequest): Observable<PulseResult> {
+    return this.op(async (op) => {
+      const r = checkPulse(this.info, request);
+      const applied = await op.call(
+        'PULSE',
+        [r.row, r.col, r.polarity, r.amplitudeV, r.widthS, r.gateV, r.count],
+        { nonIdempotent: true, execS: r.count * (r.widthS + READ_S) },
+      );
+      op.emit({ row: r.row, col: r.col, applied: num(this.port, 'PULSE', applied) });
+    });
+  }
+
+  read(request: ReadRequest): Observable<ConductanceMap> {
+    return this.op(async (op) => {
+      const average = checkRead(this.info, request);
+      const region = { ...request.region };
+      const out = new Float32Array(region.rows * region.cols);
+      const parts = tiles(region, readCells(this.maxLine)).map((t) => ({
+        t,
+        reply: quiet(
+          op.call('READ', [t.row, t.col, t.rows, t.cols, average], {
+            execS: t.rows * t.cols * average * READ_S,
+            replyBytes: 40 + b64(4 * t.rows * t.cols),
+          }),
+        ),
+      }));
+      let timeS = NaN;
+      for (const { t, reply } of parts) {
+        const text = await reply;
+        const [time, g] = words(this.port, 'READ', text, 2) as [string, string];
+        if (Number.isNaN(timeS)) timeS = num(this.port, 'READ', time);
+        out.set(need(this.port, 'READ', payload.f32(g, t.rows * t.cols), text), t.offset);
+        if (op.cancelled()) return;
+      }
+      op.emit({ region, microS: out, average, timeS });
+    });
+  }
+
+  form(request: FormRequest): Observable<FormResult> {
+    return this.op(async (op) => {
+      const r = checkForm(this.info, request);
+      const region = { ...r.region };
+      const n = region.rows * region.cols;
+      const result: FormResult = {
+        region,
+        formed: new Uint8Array(n),
+        pulses: new Uint16Array(n),
+        conductanceMicroS: new Float32Array(n),
+      };
+      const ramp = Math.floor((r.stopV - r.startV) / r.stepV + 1e-9) + 1;
+      const parts = tiles(region, formCells(this.maxLine), 1).map((t) => ({
+        t,
+        reply: quiet(
+          op.call(
+            'FORM',
+            [t.row, t.col, t.rows, t.cols, r.startV, r.stopV, r.stepV, r.gateV, r.widthS],
+            {
+              nonIdempotent: true,
+              execS: t.cols * ramp * (r.widthS + READ_S),
+              replyBytes: 40 + b64(Math.ceil(t.cols / 8)) + b64(2 * t.cols) + b64(4 * t.cols),
+            },
+          ),
+        ),
+      }));
+      for (const { t, reply } of parts) {
+        const text = await reply;
+        const [f, p, g] = words(this.port, 'FORM', text, 3) as [string, string, string];
+        const cells = t.rows * t.cols;
+        result.formed.set(need(this.port, 'FORM', payload.flags(f, cells), text), t.offset);
+        result.pulses.set(need(this.port, 'FORM', payload.u16(p, cells), text), t.offset);
+        result.conductanceMicroS.set(
+          need(this.port, 'FORM', payload.f32(g, cells), text),
+          t.offset,
+        );
+        if (op.cancelled()) return;
+      }
+      op.emit(result);
+    });
+  }
+
+  program(request: ProgramRequest): Observable<ProgramEvent> {
+    return this.op(async (op) => {
+      const r = checkProgram(this.info, request);
+      const region = { ...r.region };
+      const n = region.rows * region.cols;
+      const result: ProgramResult = {
+        region,
+        finalMicroS: new Float32Array(n),
+        pulses: new Uint16Array(n),
+        converged: new Uint8Array(n),
+      };
+      const lim = this.info.limits;
+      const perCellS =
+        r.maxIterations * (lim.pulseWidthS.max + READ_S + r.verifyAverage * READ_S) +
+        r.verifyAverage * READ_S;
+      const parts = tiles(region, progCells(this.maxLine), 1).map((t) => ({
+        t,
+        reply: quiet(
+          op.call(
+            'PROG',
+            [
+              t.row,
+              t.col,
+              t.cols,
+              r.toleranceMicroS,
+              r.maxIterations,
+              r.maxPulsesPerPolarity,
+              r.verifyAverage,
+              encodeF32(r.targetsMicroS.subarray(t.offset, t.offset + t.cols)),
+            ],
+            {
+              nonIdempotent: true,
+              execS: t.cols * perCellS,
+              replyBytes: 40 + b64(4 * t.cols) + b64(2 * t.cols) + b64(Math.ceil(t.cols / 8)),
+            },
+          ),
+        ),
+      }));
+      let cellsConverged = 0;
+      for (const { t, reply } of parts) {
+        const text = await reply;
+        const [g, p, c] = words(this.port, 'PROG', text, 3) as [string, string, string];
+        const converged = need(this.port, 'PROG', payload.flags(c, t.cols), text);
+        result.finalMicroS.set(need(this.port, 'PROG', payload.f32(g, t.cols), text), t.offset);
+        result.pulses.set(need(this.port, 'PROG', payload.u16(p, t.cols), text), t.offset);
+        result.converged.set(converged, t.offset);
+        for (const v of converged) cellsConverged += v;
+        if (op.cancelled()) return;
+        // A row is done when its last segment is.
+        if (t.col + t.cols === region.col + region.cols)
+          op.emit({
+            kind: 'progress',
+            rowsDone: t.row - region.row + 1,
+            rowsTotal: region.rows,
+            cellsConverged,
+          });
+      }
+      op.emit({ kind: 'result', result });
+    });
+  }
+
+  mvm(request: MvmRequest): Observable<MvmResult> {
+    return this.op(async (op) => {
+      const { precisionBits: bits, mode, integrationWindowS } = this.config;
+      const batch = checkMvm(this.info, request, bits);
+      const k = request.rows.length;
+      const n = request.cols.length;
+      const rows = formatLineSet(request.rows);
+      const cols = formatLineSet(request.cols);
+      const per = mvmVectors(
+        this.maxLine,
+        k,
+        n,
+        bits,
+        rows.length + cols.length + 2,
+        this.info.limits.maxMvmBatch,
+      );
+      if (per < 1)
+        throw new BenchError(
+          'UNSUPPORTED',
+          `one MVM vector of ${k} inputs and ${n} outputs does not fit a ${this.maxLine}-byte line`,
+        );
+      const values = new Uint8Array(batch * n);
+      const parts = chunks(batch, per).map(([start, size]) => ({
+        start,
+        size,
+        reply: quiet(
+          op.call(
+            'MVM',
+            [
+              rows,
+              cols,
+              size,
+              toBase64(packBits(request.inputs.subarray(start * k, (start + size) * k), bits)),
+            ],
+            {
+              execS: size * (2 * integrationWindowS + 64 / this.info.clockHz),
+              replyBytes: 80 + b64(Math.ceil((size * n * bits) / 8)),
+            },
+          ),
+        ),
+      }));
+      let energyJ = 0;
+      let latencyS = 0;
+      for (const { start, size, reply } of parts) {
+        const text = await reply;
+        const [b, e, l, v] = words(this.port, 'MVM', text, 4) as [string, string, string, string];
+        if (num(this.port, 'MVM', b) !== size)
+          throw new BenchError(
+            'PROTOCOL',
+            `board on ${this.port} answered an MVM of ${size} vectors with ${b}`,
+          );
+        values.set(need(this.port, 'MVM', payload.packed(v, bits, size * n), text), start * n);
+        energyJ += num(this.port, 'MVM', e);
+        latencyS += num(this.port, 'MVM', l);
+        if (op.cancelled()) return;
+      }
+      op.emit({ mode, precisionBits: bits, batch, values, energyJ, latencyS });
+    });
+  }
+
+  configure(config: Partial<ReadoutConfig>): Observable<ReadoutConfig> {
+    return this.op(async (op) => {
+      // The board derives the integration window from the precision when it is not given; the
+      // check here validates everything else (the board checks its own window).
+      checkConfigure(this.info, this.config, config, () => this.config.integrationWindowS);
+      this.config = parseConf(this.port, await op.call('CONF', confArgs(config)));
+      op.emit({ ...this.config });
+    });
+  }
+
+  readout(): Observable<ReadoutConfig> {
+    return this.op(async (op) => {
+      this.config = parseConf(this.port, await op.call('CONF?', []));
+      op.emit({ ...this.config });
+    });
+  }
+
+  /** A real board's chip time is wall time: waiting is a timer on the host. */
+  wait(seconds: number): Observable<void> {
+    if (!(seconds >= 0 && Number.isFinite(seconds)))
+      return throwError(
+        () =>
+          new BenchError('INVALID_ARGUMENT', `wait must be a finite number of seconds ≥ 0, got ${seconds}`),
+      );
+    return timer(seconds * 1000).pipe(map(() => undefined));
+  }
+
+  idle(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      if (this.closed) {
+        // Closing left the chip idle already.
+        subscriber.next();
+        subscriber.complete();
+        return;
+      }
+      this.stopAll();
+      this.session.link.control('IDLE').then(
+        () => {
+          subscriber.next();
+          subscriber.complete();
+        },
+        (e: unknown) => subscriber.error(e),
+      );
+    });
+  }
+
+  /** Fail every operation in progress with ABORTED and withdraw its requests. */
+  private stopAll(): void {
+    const e = new BenchError('ABORTED', 'operation stopped: the chip was set idle');
+    for (const run of [...this.running]) {
+      run.cancelled = true;
+      this.running.delete(run);
+      this.session.link.cancel(run.owner);
+      run.subscriber.error(e);
+    }
+    this.session.link.failAll(e);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopAll();
+    this.closed = true;
+    try {
+      await this.session.link.control('IDLE');
+    } catch {
+      // Best effort: a board we cannot reach grounds its lines when the host goes (§6.3).
+    }
+    await this.session.close();
+  }
+
+  private closedError(): BenchError {
+    return new BenchError('CLOSED', `the serial driver on ${this.port} is closed`, {
+      port: this.port,
+    });
+  }
+}
