@@ -6,7 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChipInfo, Polarity, Range } from '../driver.ts';
-import { decodeF32, decodeFlags, decodeU16, encodeRequest, type Reply, type ReplySeq } from './codec.ts';
+import {
+  decodeF32,
+  decodeFlags,
+  decodeU16,
+  encodeRequest,
+  type Reply,
+  type ReplySeq,
+} from './codec.ts';
 import { seqOf, type BoardLine, type ConformanceWire } from './conformance-wire.ts';
 
 /** Thrown by a check that found the board at fault; the message is the report's detail. */
@@ -36,7 +43,7 @@ export function expect(cond: unknown, detail: string): asserts cond {
 
 /** A line shortened and quoted for a report. */
 export function shown(line: string): string {
-  const t = line.replace(/\r?\n$/, '');
+  const t = line.replace(/\r?\n?$/, '');
   return JSON.stringify(t.length > 90 ? `${t.slice(0, 90)}…` : t);
 }
 
@@ -53,7 +60,13 @@ export interface LinkCounters {
 export function parseLink(value: string): LinkCounters | undefined {
   const m = /^rx=(\d+) bad=(\d+) crc=(\d+) long=(\d+) cached=(\d+)$/.exec(value);
   if (!m) return undefined;
-  const [rx, bad, crc, long, cached] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const [rx, bad, crc, long, cached] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { rx, bad, crc, long, cached };
 }
 
@@ -63,7 +76,13 @@ export function inside(r: Range, fraction = 0.5): number {
 }
 
 /** A pulse well inside the safe operating area (§6): 30% up the amplitude range, mid gate. */
-export function safePulseArgs(info: ChipInfo, row: number, col: number, polarity: Polarity, count: number): (string | number)[] {
+export function safePulseArgs(
+  info: ChipInfo,
+  row: number,
+  col: number,
+  polarity: Polarity,
+  count: number,
+): (string | number)[] {
   const soa = polarity === 'SET' ? info.limits.set : info.limits.reset;
   const w = info.limits.pulseWidthS;
   return [
@@ -121,7 +140,11 @@ export function okValue(reply: Reply, what: string): string {
 export function expectErr(reply: Reply, code: number, what: string): string {
   if (reply.kind === 'err' && reply.code === code) return `ERR ${code} ${reply.text}`;
   const got =
-    reply.kind === 'ok' ? `OK ${reply.value}` : reply.kind === 'err' ? `ERR ${reply.code} ${reply.text}` : 'an event';
+    reply.kind === 'ok'
+      ? `OK ${reply.value}`
+      : reply.kind === 'err'
+        ? `ERR ${reply.code} ${reply.text}`
+        : 'an event';
   return fail(`${what} should be answered ERR ${code}, got ${got.slice(0, 120)}`);
 }
 
@@ -218,7 +241,11 @@ export class ConformanceContext {
   }
 
   /** The OK value of an out-of-band query. */
-  async askOk(verb: string, args: readonly (string | number)[] = [], timeoutMs?: number): Promise<string> {
+  async askOk(
+    verb: string,
+    args: readonly (string | number)[] = [],
+    timeoutMs?: number,
+  ): Promise<string> {
     return okValue(await this.ask(verb, args, timeoutMs), verb);
   }
 
@@ -231,11 +258,15 @@ export class ConformanceContext {
   /** Open a session with a new id (§5.5), starting at `first` (default: a fresh block of seqs). */
   async session(first?: number): Promise<Session> {
     const start = first ?? this.nextSessionSeq;
-    if (first === undefined) this.nextSessionSeq = this.nextSessionSeq >= 50000 ? 1000 : this.nextSessionSeq + 1000;
+    if (first === undefined)
+      this.nextSessionSeq = this.nextSessionSeq >= 50000 ? 1000 : this.nextSessionSeq + 1000;
     const id = randomBytes(4).toString('hex').toUpperCase();
     const value = await this.askOk('SESS', [id, start]);
     const next = Number(value.split(' ')[1]);
-    expect(next === start, `SESS ${id} ${start} (a new id) answered ${shown(value)}: the board should expect seq ${start}`);
+    expect(
+      next === start,
+      `SESS ${id} ${start} (a new id) answered ${shown(value)}: the board should expect seq ${start}`,
+    );
     return new Session(this, id, start);
   }
 
@@ -249,10 +280,14 @@ export class ConformanceContext {
     await this.wire.send(bytes);
     const after = await this.link(this.timeoutFor(bytes.length + 20));
     const answered = this.wire.lines.slice(from).find((l) => seqOf(l) === seq);
-    if (answered) fail(`${what} was answered ${shown(answered.raw)}; it must be dropped without a reply`);
+    if (answered)
+      fail(`${what} was answered ${shown(answered.raw)}; it must be dropped without a reply`);
     const delta = diff(after, before);
     // LINK? itself is a line received; anything beyond it is the dropped line.
-    expect(delta.bad === 1, `${what}: LINK? bad= grew by ${delta.bad}, expected 1 (before ${fmt(before)}, after ${fmt(after)})`);
+    expect(
+      delta.bad === 1,
+      `${what}: LINK? bad= grew by ${delta.bad}, expected 1 (before ${fmt(before)}, after ${fmt(after)})`,
+    );
     return delta;
   }
 
@@ -268,6 +303,8 @@ export class ConformanceContext {
   private async formTestCell(): Promise<TestCell> {
     const info = this.requireInfo();
     const { row, col } = this.options.cell ?? { row: info.rows - 1, col: info.cols - 1 };
+    if (row >= info.rows || col >= info.cols)
+      skip(`test cell (${row}, ${col}) is outside the ${info.rows}x${info.cols} array`);
     const f = info.limits.forming;
     const startV = f.amplitudeV.min;
     const stopV = round(inside(f.amplitudeV, 0.75));

@@ -59,8 +59,16 @@ export function parseConfValue(text: string): ConfValue {
     return Number.isFinite(v) ? v : fail(`configuration ${shown(text)}: ${k} is not a number`);
   };
   const mode = map.get('mode')!;
-  if (mode !== 'COUNT' && mode !== 'TTFS') fail(`configuration ${shown(text)}: mode is not COUNT or TTFS`);
-  return { bits: n('bits'), vref: n('vref'), vth: n('vth'), window: n('window'), mode, stop: n('stop') };
+  if (mode !== 'COUNT' && mode !== 'TTFS')
+    fail(`configuration ${shown(text)}: mode is not COUNT or TTFS`);
+  return {
+    bits: n('bits'),
+    vref: n('vref'),
+    vth: n('vth'),
+    window: n('window'),
+    mode,
+    stop: n('stop'),
+  };
 }
 
 /** `CONF` arguments that set every key to `c`. */
@@ -74,29 +82,52 @@ export function chipInfoProblems(v: unknown): string[] {
   if (typeof v !== 'object' || v === null) return ['not a JSON object'];
   const i = v as Record<string, unknown>;
   const isRange = (r: unknown): r is Range =>
-    typeof r === 'object' && r !== null && typeof (r as Range).min === 'number' && typeof (r as Range).max === 'number' && (r as Range).min <= (r as Range).max;
+    typeof r === 'object' &&
+    r !== null &&
+    typeof (r as Range).min === 'number' &&
+    typeof (r as Range).max === 'number' &&
+    (r as Range).min <= (r as Range).max;
   for (const k of ['model', 'serial', 'firmwareVersion'])
     if (typeof i[k] !== 'string' || i[k] === '') out.push(`${k} is not a non-empty string`);
   for (const k of ['protocolVersion', 'rows', 'cols'])
     if (!Number.isInteger(i[k]) || (i[k] as number) < 1) out.push(`${k} is not a positive integer`);
-  if (typeof i.clockHz !== 'number' || !(i.clockHz > 0)) out.push('clockHz is not a positive number');
+  if (typeof i.clockHz !== 'number' || !(i.clockHz > 0))
+    out.push('clockHz is not a positive number');
   if (typeof i.emulated !== 'boolean') out.push('emulated is not a boolean');
-  if (!Array.isArray(i.readoutModes) || i.readoutModes.length === 0 || !i.readoutModes.every((m) => m === 'COUNT' || m === 'TTFS'))
+  if (
+    !Array.isArray(i.readoutModes) ||
+    i.readoutModes.length === 0 ||
+    !i.readoutModes.every((m) => m === 'COUNT' || m === 'TTFS')
+  )
     out.push('readoutModes is not a non-empty list of COUNT/TTFS');
   if (!isRange(i.precisionBits)) out.push('precisionBits is not a {min, max} range');
-  if (!isRange(i.conductanceWindowMicroS)) out.push('conductanceWindowMicroS is not a {min, max} range');
+  if (!isRange(i.conductanceWindowMicroS))
+    out.push('conductanceWindowMicroS is not a {min, max} range');
   const l = i.limits as Record<string, unknown> | undefined;
   if (typeof l !== 'object' || l === null) return [...out, 'limits is missing'];
   for (const pol of ['set', 'reset']) {
     const p = l[pol] as Record<string, unknown> | undefined;
-    if (!isRange(p?.amplitudeV) || !isRange(p.gateV)) out.push(`limits.${pol} lacks amplitudeV/gateV ranges`);
+    if (!isRange(p?.amplitudeV) || !isRange(p.gateV))
+      out.push(`limits.${pol} lacks amplitudeV/gateV ranges`);
   }
-  for (const k of ['pulseWidthS', 'readV', 'vthV']) if (!isRange(l[k])) out.push(`limits.${k} is not a range`);
+  for (const k of ['pulseWidthS', 'readV', 'vthV'])
+    if (!isRange(l[k])) out.push(`limits.${k} is not a range`);
   const f = l.forming as Record<string, unknown> | undefined;
-  if (!isRange(f?.amplitudeV) || !isRange(f.gateV) || !isRange(f.widthS) || !Number.isInteger(f.maxPulses))
+  if (
+    !isRange(f?.amplitudeV) ||
+    !isRange(f.gateV) ||
+    !isRange(f.widthS) ||
+    !Number.isInteger(f.maxPulses)
+  )
     out.push('limits.forming lacks amplitudeV/gateV/widthS ranges or maxPulses');
-  for (const k of ['maxProgramPulsesPerPolarity', 'maxProgramIterations', 'maxReadAverage', 'maxMvmBatch'])
-    if (!Number.isInteger(l[k]) || (l[k] as number) < 1) out.push(`limits.${k} is not a positive integer`);
+  for (const k of [
+    'maxProgramPulsesPerPolarity',
+    'maxProgramIterations',
+    'maxReadAverage',
+    'maxMvmBatch',
+  ])
+    if (!Number.isInteger(l[k]) || (l[k] as number) < 1)
+      out.push(`limits.${k} is not a positive integer`);
   return out;
 }
 
@@ -130,8 +161,14 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
     async run(ctx) {
       const v = await ctx.askOk('*IDN?');
       const f = v.split(',');
-      expect(f.length === 4 && f.every((x) => x !== ''), `*IDN? answered ${shown(v)}: not four comma-separated fields`);
-      expect(f[0] === 'RRAM-BENCH', `*IDN? answered ${shown(v)}: the first field must be RRAM-BENCH`);
+      expect(
+        f.length === 4 && f.every((x) => x !== ''),
+        `*IDN? answered ${shown(v)}: not four comma-separated fields`,
+      );
+      expect(
+        f[0] === 'RRAM-BENCH',
+        `*IDN? answered ${shown(v)}: the first field must be RRAM-BENCH`,
+      );
       const info = ctx.info;
       if (info) {
         const want = `RRAM-BENCH,${info.model},${info.serial},${info.firmwareVersion}`;
@@ -146,7 +183,10 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
     changesState: false,
     async run(ctx) {
       const v = await ctx.askOk('PROT?');
-      expect(v === String(PROTOCOL_VERSION), `PROT? answered ${shown(v)}; this document is version ${PROTOCOL_VERSION}`);
+      expect(
+        v === String(PROTOCOL_VERSION),
+        `PROT? answered ${shown(v)}; this document is version ${PROTOCOL_VERSION}`,
+      );
       return v;
     },
   },
@@ -166,7 +206,10 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       const problems = chipInfoProblems(parsed);
       expect(problems.length === 0, `LIM? is not a ChipInfo: ${problems.join('; ')}`);
       const info = parsed as ChipInfo;
-      expect(info.protocolVersion === PROTOCOL_VERSION, `LIM? protocolVersion is ${info.protocolVersion}, not ${PROTOCOL_VERSION}`);
+      expect(
+        info.protocolVersion === PROTOCOL_VERSION,
+        `LIM? protocolVersion is ${info.protocolVersion}, not ${PROTOCOL_VERSION}`,
+      );
       return `${info.model} ${info.rows}x${info.cols}, ${v.length} characters`;
     },
   },
@@ -177,7 +220,10 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
     async run(ctx) {
       const c = await ctx.link();
       expect(c.rx > 0, 'LINK? rx= is 0 although lines were received');
-      expect(c.crc <= c.bad && c.long <= c.bad, `LINK? crc=${c.crc} long=${c.long} exceed bad=${c.bad} (they are subsets of it, §5.8)`);
+      expect(
+        c.crc <= c.bad && c.long <= c.bad,
+        `LINK? crc=${c.crc} long=${c.long} exceed bad=${c.bad} (they are subsets of it, §5.8)`,
+      );
       return `rx=${c.rx} bad=${c.bad} crc=${c.crc} long=${c.long} cached=${c.cached}`;
     },
   },
@@ -191,9 +237,18 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       const text = await s.ok('CONF?');
       const c = parseConfValue(text);
       const { precisionBits: p, limits: l } = info;
-      expect(Number.isInteger(c.bits) && c.bits >= p.min && c.bits <= p.max, `CONF? bits=${c.bits} is outside ${p.min}-${p.max}`);
-      expect(c.vref >= l.readV.min && c.vref <= l.readV.max, `CONF? vref=${c.vref} is outside the readV limit`);
-      expect(c.vth >= l.vthV.min && c.vth <= l.vthV.max, `CONF? vth=${c.vth} is outside the vthV limit`);
+      expect(
+        Number.isInteger(c.bits) && c.bits >= p.min && c.bits <= p.max,
+        `CONF? bits=${c.bits} is outside ${p.min}-${p.max}`,
+      );
+      expect(
+        c.vref >= l.readV.min && c.vref <= l.readV.max,
+        `CONF? vref=${c.vref} is outside the readV limit`,
+      );
+      expect(
+        c.vth >= l.vthV.min && c.vth <= l.vthV.max,
+        `CONF? vth=${c.vth} is outside the vthV limit`,
+      );
       return text;
     },
   },
@@ -206,17 +261,32 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       const s = await ctx.session();
       const c0 = await conf(s);
       const vth = otherIn(info.limits.vthV, c0.vth);
-      const bits = c0.bits > info.precisionBits.min ? c0.bits - 1 : Math.min(c0.bits + 1, info.precisionBits.max);
+      const bits =
+        c0.bits > info.precisionBits.min
+          ? c0.bits - 1
+          : Math.min(c0.bits + 1, info.precisionBits.max);
       ctx.confChanged = true;
       try {
         const set = parseConfValue(await s.ok('CONF', [`vth=${vth}`, `bits=${bits}`]));
-        expect(set.vth === vth && set.bits === bits, `CONF vth=${vth} bits=${bits} answered vth=${set.vth} bits=${set.bits}`);
-        expect(set.vref === c0.vref && set.mode === c0.mode && set.stop === c0.stop, 'CONF changed keys it was not given');
+        expect(
+          set.vth === vth && set.bits === bits,
+          `CONF vth=${vth} bits=${bits} answered vth=${set.vth} bits=${set.bits}`,
+        );
+        expect(
+          set.vref === c0.vref && set.mode === c0.mode && set.stop === c0.stop,
+          'CONF changed keys it was not given',
+        );
         const again = await conf(s);
-        expect(JSON.stringify(again) === JSON.stringify(set), 'CONF? after CONF differs from the CONF reply');
+        expect(
+          JSON.stringify(again) === JSON.stringify(set),
+          'CONF? after CONF differs from the CONF reply',
+        );
       } finally {
         const back = parseConfValue(await s.ok('CONF', confArgsOf(c0)));
-        expect(JSON.stringify(back) === JSON.stringify(c0), 'CONF with every original key did not restore the configuration');
+        expect(
+          JSON.stringify(back) === JSON.stringify(c0),
+          'CONF with every original key did not restore the configuration',
+        );
       }
       return `vth=${vth} bits=${bits} applied and restored`;
     },
@@ -233,16 +303,26 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       const v = await s.ok('READ', [0, 0, rows, cols, Math.min(2, info.limits.maxReadAverage)]);
       const [time, g, ...rest] = v.split(' ');
       const t = Number(time);
-      expect(time !== '' && Number.isFinite(t) && t >= 0 && rest.length === 0, `READ answered ${shown(v)}: not <time> <g:f32>`);
+      expect(
+        time !== '' && Number.isFinite(t) && t >= 0 && rest.length === 0,
+        `READ answered ${shown(v)}: not <time> <g:f32>`,
+      );
       const values = decodeF32(g ?? '', rows * cols);
-      expect(values, `READ of ${rows}x${cols} cells answered ${shown(g ?? '')}: not ${rows * cols} float32 values in base64`);
-      expect(values.every((x) => Number.isFinite(x)), 'READ answered a non-finite conductance');
+      expect(
+        values,
+        `READ of ${rows}x${cols} cells answered ${shown(g ?? '')}: not ${rows * cols} float32 values in base64`,
+      );
+      expect(
+        values.every((x) => Number.isFinite(x)),
+        'READ answered a non-finite conductance',
+      );
       return `time ${t} s, ${rows * cols} conductances`;
     },
   },
   {
     clause: '§4',
-    title: 'MVM answers <batch> <energyJ> <latencyS> and batch x cols values at the configured precision',
+    title:
+      'MVM answers <batch> <energyJ> <latencyS> and batch x cols values at the configured precision',
     changesState: false,
     async run(ctx) {
       const info = ctx.requireInfo();
@@ -252,13 +332,30 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       const cols = Math.min(2, info.cols);
       const batch = 2;
       const inputs = toBase64(packBits(new Array<number>(batch * rows).fill(1), bits));
-      const v = await s.ok('MVM', [rows > 1 ? `0-${rows - 1}` : '0', cols > 1 ? `0-${cols - 1}` : '0', batch, inputs]);
+      const v = await s.ok('MVM', [
+        rows > 1 ? `0-${rows - 1}` : '0',
+        cols > 1 ? `0-${cols - 1}` : '0',
+        batch,
+        inputs,
+      ]);
       const [b, energy, latency, values, ...rest] = v.split(' ');
-      expect(rest.length === 0 && Number(b) === batch, `MVM answered ${shown(v)}: not <batch> <energyJ> <latencyS> <values>`);
-      expect(Number.isFinite(Number(energy)) && Number(energy) >= 0, `MVM energy ${energy} is not a number >= 0`);
-      expect(Number.isFinite(Number(latency)) && Number(latency) >= 0, `MVM latency ${latency} is not a number >= 0`);
+      expect(
+        rest.length === 0 && Number(b) === batch,
+        `MVM answered ${shown(v)}: not <batch> <energyJ> <latencyS> <values>`,
+      );
+      expect(
+        Number.isFinite(Number(energy)) && Number(energy) >= 0,
+        `MVM energy ${energy} is not a number >= 0`,
+      );
+      expect(
+        Number.isFinite(Number(latency)) && Number(latency) >= 0,
+        `MVM latency ${latency} is not a number >= 0`,
+      );
       const bytes = fromBase64(values ?? '');
-      expect(bytes && unpackBits(bytes, bits, batch * cols), `MVM values ${shown(values ?? '')} are not ${batch * cols} ${bits}-bit values`);
+      expect(
+        bytes && unpackBits(bytes, bits, batch * cols),
+        `MVM values ${shown(values ?? '')} are not ${batch * cols} ${bits}-bit values`,
+      );
       return `${batch} vectors on ${rows} rows and ${cols} columns at ${bits} bits`;
     },
   },
@@ -282,14 +379,19 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       const g = await ctx.readCell(s, cell.row, cell.col);
       const args = safePulseArgs(info, cell.row, cell.col, towardsMiddle(info, g), 1);
       const v = await s.ok('PULSE', args);
-      expect(v === '1' || v === '0', `PULSE ${args.join(' ')} answered ${shown(v)}, not the count applied (0 or 1)`);
-      if (v === '0') skip(`test cell (${cell.row}, ${cell.col}) takes no pulses (stuck?): pick another cell`);
+      expect(
+        v === '1' || v === '0',
+        `PULSE ${args.join(' ')} answered ${shown(v)}, not the count applied (0 or 1)`,
+      );
+      if (v === '0')
+        skip(`test cell (${cell.row}, ${cell.col}) takes no pulses (stuck?): pick another cell`);
       return `PULSE ${args.join(' ')} -> 1`;
     },
   },
   {
     clause: '§4',
-    title: 'PROG of the test cell to its own conductance answers <final:f32> <pulses:u16> <converged:bits>',
+    title:
+      'PROG of the test cell to its own conductance answers <final:f32> <pulses:u16> <converged:bits>',
     changesState: true,
     async run(ctx) {
       const info = ctx.requireInfo();
@@ -301,11 +403,27 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       // A generous tolerance and at most two pulses: the format is under test, not the chip.
       const tol = round(Math.max(1, (w.max - w.min) * 0.05));
       const l = info.limits;
-      const args = [cell.row, cell.col, 1, tol, Math.min(2, l.maxProgramIterations), Math.min(2, l.maxProgramPulsesPerPolarity), Math.min(4, l.maxReadAverage), encodeF32(Float32Array.of(target))];
+      const args = [
+        cell.row,
+        cell.col,
+        1,
+        tol,
+        Math.min(2, l.maxProgramIterations),
+        Math.min(2, l.maxProgramPulsesPerPolarity),
+        Math.min(4, l.maxReadAverage),
+        encodeF32(Float32Array.of(target)),
+      ];
       const v = await s.ok('PROG', args);
       const [fin, pulses, converged, ...rest] = v.split(' ');
-      const ok = rest.length === 0 && decodeF32(fin ?? '', 1) && decodeU16(pulses ?? '', 1) && decodeFlags(converged ?? '', 1);
-      expect(ok, `PROG answered ${shown(v)}: not <final:f32> <pulses:u16> <converged:bits> for one cell`);
+      const ok =
+        rest.length === 0 &&
+        decodeF32(fin ?? '', 1) &&
+        decodeU16(pulses ?? '', 1) &&
+        decodeFlags(converged ?? '', 1);
+      expect(
+        ok,
+        `PROG answered ${shown(v)}: not <final:f32> <pulses:u16> <converged:bits> for one cell`,
+      );
       return `target ${round(target)} uS, ${decodeU16(pulses!, 1)![0]} pulses`;
     },
   },
@@ -337,6 +455,10 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
       return 'queue cleared';
     },
   },
+];
+
+/** Checks of §6.1: the board refuses what is outside its limits, and applies none of it. */
+export const SAFETY_CHECKS: readonly ConformanceCheck[] = [
   {
     clause: '§6.1',
     title: 'a CONF with one value outside the limits is answered ERR 200 and none of it is applied',
@@ -344,14 +466,22 @@ export const VERB_CHECKS: readonly ConformanceCheck[] = [
     async run(ctx) {
       const info = ctx.requireInfo();
       const below = info.limits.readV.min / 2;
-      if (!(below < info.limits.readV.min)) skip('the read-voltage minimum is 0: nothing is below it');
+      if (!(below < info.limits.readV.min))
+        skip('the read-voltage minimum is 0: nothing is below it');
       const s = await ctx.session();
       const c0 = await conf(s);
       const vth = otherIn(info.limits.vthV, c0.vth);
       ctx.confChanged = true;
-      const detail = expectErr(await s.request('CONF', [`vth=${vth}`, `vref=${below}`]), 200, `CONF vth=${vth} vref=${below}`);
+      const detail = expectErr(
+        await s.request('CONF', [`vth=${vth}`, `vref=${below}`]),
+        200,
+        `CONF vth=${vth} vref=${below}`,
+      );
       const c1 = await conf(s);
-      expect(JSON.stringify(c1) === JSON.stringify(c0), `after the refused CONF, CONF? shows vth=${c1.vth} vref=${c1.vref}: part of it was applied`);
+      expect(
+        JSON.stringify(c1) === JSON.stringify(c0),
+        `after the refused CONF, CONF? shows vth=${c1.vth} vref=${c1.vref}: part of it was applied`,
+      );
       return `${detail}; CONF? unchanged`;
     },
   },

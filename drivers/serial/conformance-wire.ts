@@ -14,9 +14,7 @@ import { portOpenError } from './port-error.ts';
 
 /** Where the board is: a port path (opened here), or a stream already connected to it. */
 export type ConformanceTarget =
-  | string
-  | { path: string; binding?: Binding }
-  | { stream: Duplex; name: string };
+  string | { path: string; binding?: Binding } | { stream: Duplex; name: string };
 
 /** One line the board sent, as received. */
 export interface BoardLine {
@@ -89,7 +87,10 @@ export class ConformanceWire {
   }
 
   /** Open the target: a path through serialport (flushed first, §7.1), or a given stream. */
-  static async open(target: ConformanceTarget, options: WireOptions = {}): Promise<ConformanceWire> {
+  static async open(
+    target: ConformanceTarget,
+    options: WireOptions = {},
+  ): Promise<ConformanceWire> {
     if (typeof target === 'object' && 'stream' in target)
       return new ConformanceWire(target.name, target.stream, false);
     const path = typeof target === 'string' ? target : target.path;
@@ -108,6 +109,11 @@ export class ConformanceWire {
       throw portOpenError(path, e);
     }
     return new ConformanceWire(path, port, true);
+  }
+
+  /** True once the port closed or failed under us. */
+  get isLost(): boolean {
+    return this.lost !== undefined;
   }
 
   /** Lines cut by the guard because the board sent more than §2.6 allows. */
