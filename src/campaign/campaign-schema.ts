@@ -116,8 +116,30 @@ function build(v: Wrap) {
       kind: z.literal('characterize'),
       name,
       region,
-      reads: v(int(2, 1000)).default(8).describe('repeated reads of the region'),
-      average: v(int(1)).default(1),
+      reads: v(int(2, 1000))
+        .default(8)
+        .describe('repeated single reads of the region for read noise'),
+      average: v(int(1)).default(16).describe('reads averaged into each relaxation map'),
+      relaxationTimes: z
+        .array(v(positive))
+        .min(1)
+        .default([1, 60, 3600])
+        .describe('times after programming (s) to read relaxation at, ascending (chip time)')
+        .refine(
+          (t) => t.every((x, i) => i === 0 || x > t[i - 1]!),
+          'relaxationTimes must be strictly ascending',
+        ),
+      bands: v(int(1, 64)).default(8).describe('conductance bands of the relaxation table'),
+      mode: v(z.enum(['host', 'board']))
+        .default('board')
+        .describe('write-verify of the known targets: board verb or host-driven ISPP'),
+      tolerance: v(z.number().positive()).default(1).describe('write-verify tolerance (µS)'),
+      columns: v(z.boolean())
+        .default(true)
+        .describe('fit per-column readout gain and offset (transfer curve and known patterns)'),
+      stuck: v(z.boolean())
+        .default(true)
+        .describe('find stuck cells with strong pulses (destroys the programmed state)'),
     }),
     program: z
       .strictObject({
@@ -128,12 +150,33 @@ function build(v: Wrap) {
         weights: v(z.string().regex(/\.npy$/i, 'weights must name a .npy file')).optional(),
         model: v(z.string().min(1)).optional().describe('a name from the campaign’s models'),
         mapping: v(z.enum(['twin-columns', 'adjacent-rows'])).default('twin-columns'),
+        percentile: v(z.number().gt(0).max(100))
+          .default(95)
+          .describe('weights: the percentile of |W| mapped to the full window (larger clip)'),
+        levels: v(int(2)).optional().describe('weights: quantise |ΔG| to this many levels'),
+        mode: v(z.enum(['host', 'board']))
+          .default('board')
+          .describe('board: the firmware write-verify verb; host: ISPP pulse by pulse'),
         tolerance: v(z.number().positive())
           .default(1)
           .describe('accept |G − target| ≤ tolerance (µS)'),
         maxIterations: v(int(1)).optional(),
         maxPulsesPerPolarity: v(int(1)).optional(),
         verifyAverage: v(int(1)).optional(),
+        recheck: v(
+          z.strictObject({
+            settleS: v(z.number().min(0)).describe('settle time before each re-read (s)'),
+            rounds: v(int(0, 100)).default(1),
+            tolerance: v(z.number().positive())
+              .optional()
+              .describe('re-program cells further than this (µS); default the tolerance'),
+          }),
+        )
+          .optional()
+          .describe('relaxation re-check of each unit of rows after programming'),
+        rowsPerUnit: v(int(1))
+          .default(8)
+          .describe('rows per unit of work: one write-verify and one checkpoint each'),
       })
       .refine((s) => [s.pattern, s.weights, s.model].filter((x) => x !== undefined).length === 1, {
         message: 'give exactly one of pattern, weights, model',

@@ -19,7 +19,6 @@ import type { ChipDriver, ChipInfo } from '../../drivers/driver.ts';
 import { BenchError, isBenchError } from '../../drivers/driver.ts';
 import { observe } from '../pipeline/observe.ts';
 import type { Measurement } from '../store/measurement.ts';
-import { chipWait } from './chip-wait.ts';
 import type { CampaignPlan } from './parse-campaign.ts';
 import type { EngineState, Recorder, RunRecord, StepOutline, StopRecord } from './run-record.ts';
 import type { StepContext, StepRunner } from './step-runner.ts';
@@ -206,7 +205,10 @@ export class RunEngine {
             ...(detail !== undefined && { detail }),
           });
       },
-      wait: (seconds) => chipWait(driver, seconds, signal),
+      wait: async (seconds) => {
+        // The chip's own time: real on a board, an instant clock advance on a virtual emulator.
+        if (seconds > 0) await observe(driver.wait(seconds), { signal });
+      },
       exportRun:
         this.o.exportRun ??
         (() => Promise.reject(new BenchError('UNSUPPORTED', 'export is not available here'))),

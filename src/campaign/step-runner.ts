@@ -18,7 +18,7 @@ export interface StepContext {
   replaying: boolean;
   /** Progress within the current unit. */
   progress(done: number, total: number, detail?: string): void;
-  /** Let `seconds` of chip time pass (virtual time: instantly). */
+  /** Let `seconds` of chip time pass (`ChipDriver.wait`: real time on a board, instant in virtual time). */
   wait(seconds: number): Promise<void>;
   /** Export the run so far (the export step); resolves to the files written. */
   exportRun(format: 'npy' | 'csv' | 'json', out: string): Promise<string[]>;

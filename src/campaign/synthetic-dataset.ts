@@ -31,23 +31,22 @@ export function prototypes(classes: number, inputs: number, seed: number): Uint8
   return out;
 }
 
-/** A dataset: inputs (`samples × inputs` pulse counts) and labels. */
+/** A dataset: input activations (`samples × inputs`, 0 or 1) and labels. */
 export interface Dataset {
-  inputs: Uint8Array;
+  x: Float32Array;
   labels: Int32Array;
 }
 
-/** `samples` noisy prototypes at full scale `top` (2^bits − 1), labels cycling over the classes. */
+/** `samples` noisy prototypes, labels cycling over the classes. */
 export function syntheticDataset(
   spec: { samples: number; classes: number; seed?: number; flip: number },
   inputs: number,
-  top: number,
   seed: number,
 ): Dataset {
   const protoSeed = spec.seed ?? seed;
   const proto = prototypes(spec.classes, inputs, protoSeed);
   const rand = uniform(protoSeed + 1);
-  const x = new Uint8Array(spec.samples * inputs);
+  const x = new Float32Array(spec.samples * inputs);
   const labels = new Int32Array(spec.samples);
   for (let s = 0; s < spec.samples; s++) {
     const c = s % spec.classes;
@@ -55,8 +54,8 @@ export function syntheticDataset(
     for (let i = 0; i < inputs; i++) {
       let bit = proto[c * inputs + i]!;
       if (rand() < spec.flip) bit ^= 1;
-      x[s * inputs + i] = bit * top;
+      x[s * inputs + i] = bit;
     }
   }
-  return { inputs: x, labels };
+  return { x, labels };
 }

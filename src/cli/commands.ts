@@ -3,6 +3,7 @@ import { bench } from './bench.ts';
 import { campaignSchema } from './campaign-schema.ts';
 import { chipInfo } from './chip-info.ts';
 import type { Command } from './command.ts';
+import { conformance } from './conformance.ts';
 import { demo } from './demo.ts';
 import { emulate } from './emulate.ts';
 import { exportCommand } from './export.ts';
@@ -22,6 +23,7 @@ export const commands: readonly Command[] = [
   campaignSchema,
   emulate,
   ports,
+  conformance,
   bench,
   helpCommand(() => commands),
 ];

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { Subject } from 'rxjs';
 import type { BenchErrorCode, ChipDriver, ChipInfo } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import type { OpenChipOptions } from '../../drivers/factory.ts';
@@ -20,6 +21,8 @@ import { observe } from '../pipeline/observe.ts';
 import { exportRun } from '../store/export-run.ts';
 import type { RunRow } from '../store/run-reader.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+import type { JobUpdate } from '../ui/job-state.ts';
+import { renderJob } from '../ui/render-job.tsx';
 import { StoreRecorder } from '../store/store-recorder.ts';
 import { chipOptionSpecs, chipOptionsUsage, toOpenChipOptions, withChip } from './chip-options.ts';
 import type { CliContext, Command } from './command.ts';
@@ -27,6 +30,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { num, si } from './format.ts';
 import { RunLineFormatter, recordJson } from './format-run-record.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
+import { RunUpdates } from './run-updates.ts';
 import { SOFTWARE_VERSION } from './software-version.ts';
 
 const options = {
@@ -43,8 +47,9 @@ const usage = `Usage: rram-bench run CAMPAIGN [chip options] [--db FILE] [--dry-
 
 Run a campaign file (YAML; see fixtures/campaigns/ and docs/data-model.md) on the chip and
 store every measurement in the database, committing after each unit of work (a programmed
-row, an MVM batch, a map read). Ctrl-C stops after leaving the chip idle (exit 130) and the
-run can be continued with --resume.
+block of rows, an MVM batch, a map read). On a terminal the run is shown live: q or Ctrl-C
+aborts it (the chip is left idle, exit 130), p pauses and resumes it between units of work.
+An aborted or crashed run can be continued with --resume.
 
 Options:
   --db FILE            the database (default ${DEFAULT_DB_PATH}, announced on stderr)
@@ -53,7 +58,7 @@ Options:
                        is not repeated
   --dry-run            validate the campaign against the chip's limits and estimate its
                        duration; nothing is sent to the chip but identify, nothing is stored
-  --no-tui             plain progress lines (the default until the terminal UI arrives)
+  --no-tui             plain progress lines even on a terminal (the default off a terminal)
   --json               one JSON record per line on stdout instead of progress lines
   -h, --help           show this help
 
@@ -301,14 +306,18 @@ async function execute(
     exportRun: (format, out) =>
       Promise.resolve(exportRun(store.reader, store.reader.findRun(uuid), format, out)),
   });
-  const lines = new RunLineFormatter();
-  engine.records.subscribe((r) => {
-    if (values.json) ctx.stdout.write(`${recordJson(r)}\n`);
-    else {
-      const line = lines.line(r);
-      if (line !== null) ctx.stdout.write(`${line}\n`);
-    }
-  });
+  const tui = !values.json && !values['no-tui'] && ctx.stdout.isTTY === true;
+  const ui = tui ? showRun(engine, chip) : undefined;
+  if (!tui) {
+    const lines = new RunLineFormatter();
+    engine.records.subscribe((r) => {
+      if (values.json) ctx.stdout.write(`${recordJson(r)}\n`);
+      else {
+        const line = lines.line(r);
+        if (line !== null) ctx.stdout.write(`${line}\n`);
+      }
+    });
+  }
   const onAbort = () => engine.abort('interrupted (Ctrl-C)');
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let stop: StopRecord;
@@ -317,6 +326,8 @@ async function execute(
     stop = await engine.run();
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
+    // The record stream has completed, so the UI draws its last frame and exits.
+    await ui;
   }
   const counts = store.reader.counts(runId);
   if (!values.json)
@@ -332,6 +343,27 @@ async function execute(
   return code && code !== 'UNEXPECTED' && code in codeSet
     ? exitCodeFor(code as BenchErrorCode)
     : ExitCode.FAILURE;
+}
+
+/**
+ * The run in the terminal UI: records mapped to job updates (sampled by the UI, so a slow
+ * terminal never holds up acquisition); q or Ctrl-C aborts the engine (chip left idle, stop
+ * record written), p pauses and resumes it between units of work.
+ */
+function showRun(engine: RunEngine, chip: ChipInfo): Promise<void> {
+  const updates = new Subject<JobUpdate>();
+  const mapper = new RunUpdates(
+    `${chip.model} ${chip.serial}${chip.emulated ? ' (emulated)' : ''}`,
+  );
+  engine.records.subscribe({
+    next: (r) => mapper.updates(r).forEach((u) => updates.next(u)),
+    complete: () => updates.complete(),
+  });
+  return renderJob(updates, {
+    onAbort: () => engine.abort('aborted from the terminal (q)'),
+    onPauseToggle: () =>
+      engine.state === 'paused' || engine.state === 'pausing' ? engine.resume() : engine.pause(),
+  });
 }
 
 const codeSet: Record<BenchErrorCode, 1> = {

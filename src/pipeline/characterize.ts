@@ -62,7 +62,7 @@ export interface CharacterizeOptions {
 /** What `characterize` emits: one event per finished step, then the model. */
 export type CharacterizeEvent =
   | { kind: 'step'; step: 'program'; report: ProgramReport }
-  | { kind: 'step'; step: 'relaxation'; afterS: number; timeS: number }
+  | { kind: 'step'; step: 'relaxation'; afterS: number; timeS: number; map: RegionMap }
   | { kind: 'step'; step: 'read-noise'; relative: number }
   | { kind: 'step'; step: 'columns'; calibration: ColumnCalibration }
   | { kind: 'step'; step: 'stuck'; stuck: StuckMap }
@@ -101,7 +101,14 @@ export function characterize(
 ): Observable<CharacterizeEvent> {
   return defer(() => driver.identify()).pipe(
     last(),
-    concatMap((info) => run(driver, info, options, options.wait ?? (scheduler ? schedulerWait(scheduler) : chipWait(driver)))),
+    concatMap((info) =>
+      run(
+        driver,
+        info,
+        options,
+        options.wait ?? (scheduler ? schedulerWait(scheduler) : chipWait(driver)),
+      ),
+    ),
     idleOnCancel(driver),
   );
 }
@@ -151,7 +158,7 @@ function run(
         concatMap(() => readRegion(driver, region, mapAverage)),
         map((m): CharacterizeEvent => {
           maps.push(m);
-          return { kind: 'step', step: 'relaxation', afterS: t, timeS: m.timeS };
+          return { kind: 'step', step: 'relaxation', afterS: t, timeS: m.timeS, map: m };
         }),
       ),
     ),

@@ -386,6 +386,10 @@ export class RunReader {
           },
         },
       });
+    // A noise model is committed with the characterize step's one unit (the table keeps no unit).
+    for (const n of this.noiseModels(runId))
+      if (n.stepIdx === stepIdx)
+        out.push({ unit: 0, measurement: { kind: 'noise-model', model: n.model } });
     return out.sort((a, b) => a.unit - b.unit);
   }
 

@@ -6,7 +6,7 @@ import { progressBar } from './progress-bar.ts';
 const GLYPH = { pending: '·', running: '▶', done: '✔', failed: '✖' } as const;
 const COLOR = { pending: 'gray', running: 'cyan', done: 'green', failed: 'red' } as const;
 
-function Step({ step }: { step: StepView }) {
+function Step({ step, width }: { step: StepView; width: number }) {
   const timing =
     step.ms === undefined
       ? ''
@@ -15,7 +15,7 @@ function Step({ step }: { step: StepView }) {
     <Box flexDirection="column">
       <Text>
         <Text color={COLOR[step.status]}>{GLYPH[step.status]} </Text>
-        <Text bold={step.status === 'running'}>{step.name.padEnd(12)}</Text>
+        <Text bold={step.status === 'running'}>{step.name.padEnd(width)}</Text>
         <Text dimColor>
           {step.summary ?? ''}
           {timing}
@@ -36,6 +36,8 @@ function Step({ step }: { step: StepView }) {
 
 /** Render a JobState. */
 export function JobView({ state }: { state: JobState }) {
+  // One column for the summaries: at least 12 wide, and a space after the longest name.
+  const nameWidth = Math.max(12, ...state.steps.map((s) => s.name.length + 1));
   const ended = state.outcome !== undefined;
   return (
     <Box flexDirection="column" paddingX={1}>
@@ -45,7 +47,7 @@ export function JobView({ state }: { state: JobState }) {
       </Text>
       <Box flexDirection="column" marginY={1}>
         {state.steps.map((s, i) => (
-          <Step key={i} step={s} />
+          <Step key={i} step={s} width={nameWidth} />
         ))}
       </Box>
       {state.log.length > 0 ? (

@@ -16,7 +16,12 @@ export type JobUpdate =
   | { kind: 'job'; title: string; subtitle?: string; steps: readonly string[] }
   | { kind: 'step-start'; index: number }
   | { kind: 'progress'; index: number; done: number; total: number; detail?: string }
-  | { kind: 'step-done'; index: number; summary: string; ms: number }
+  | {
+      kind: 'step-done';
+      index: number;
+      summary: string;
+      /** Time taken; none for work done earlier. */ ms?: number;
+    }
   | { kind: 'log'; text: string; level?: 'info' | 'warn' | 'error' }
   | { kind: 'paused'; paused: boolean }
   | { kind: 'finished'; outcome: JobOutcome; message?: string };

@@ -21,6 +21,7 @@ steps:
   - kind: program
     region: { row: 0, col: 0, rows: 6, cols: 4 }
     pattern: { kind: checkerboard, low: 5, high: 30 }
+    rowsPerUnit: 1
   - kind: read-map
     region: { row: 0, col: 0, rows: 6, cols: 4 }
 `;
@@ -150,14 +151,21 @@ describe('RunEngine', () => {
   });
 
   it('a failing step ends the run failed, with its error code, and the chip idle', async () => {
+    // Reads fail from the read-map step on (the program step reads too, to verify).
+    let failing = false;
     const { engine, store, runId, driver } = await setup((d) =>
       Object.assign(Object.create(d) as ChipDriver, {
-        read: () => {
-          throw new BenchError('DEVICE', 'the board answered ERR 7');
+        read: (req: Parameters<ChipDriver['read']>[0]) => {
+          if (failing) throw new BenchError('DEVICE', 'the board answered ERR 7');
+          return d.read(req);
         },
       }),
     );
-    const stop = await engine().run();
+    const e = engine();
+    e.records.subscribe((r) => {
+      if (r.type === 'step-start' && r.idx === 3) failing = true;
+    });
+    const stop = await e.run();
     assert.equal(stop.status, 'failed');
     assert.equal(stop.code, 'DEVICE');
     const run = store.reader.findRun('u-1');
@@ -172,11 +180,12 @@ describe('RunEngine', () => {
   });
 
   it('resumes an aborted run without repeating committed units (skip mode: the chip kept its state)', async () => {
-    let programCalls = 0;
+    // Rows the board's write-verify verb was asked to program (the pipeline's board path).
+    const programmed = new Set<number>();
     const { engine, store, runId, driver } = await setup((d) =>
       Object.assign(Object.create(d) as ChipDriver, {
         program: (req: Parameters<ChipDriver['program']>[0]) => {
-          programCalls++;
+          for (let r = 0; r < req.region.rows; r++) programmed.add(req.region.row + r);
           return d.program(req);
         },
       }),
@@ -186,7 +195,8 @@ describe('RunEngine', () => {
       if (r.type === 'checkpoint' && r.idx === 2 && r.unit === 3) first.abort();
     });
     assert.equal((await first.run()).status, 'aborted');
-    assert.equal(programCalls, 4);
+    assert.deepEqual([...programmed].sort(), [0, 1, 2, 3]);
+    programmed.clear();
     store.resumeRun(runId, 'test resume');
     const steps = store.reader.steps(runId);
     const second = engine({
@@ -203,7 +213,7 @@ describe('RunEngine', () => {
     });
     const rs = collect(second);
     assert.equal((await second.run()).status, 'completed');
-    assert.equal(programCalls, 6, 'only the two remaining rows were programmed');
+    assert.deepEqual([...programmed].sort(), [4, 5], 'only the two remaining rows were programmed');
     assert.equal(store.reader.counts(runId).cells, 24);
     const end = rs.find((r) => r.type === 'step-end' && r.idx === 2);
     assert.equal(

@@ -1,85 +1,125 @@
 /**
- * `characterize`: read a region `reads` times (one unit each) and fit a noise model from the
- * maps: read noise (relative and absolute), and the cells that sit at the window's edges.
- * TODO(issue 4): use src/pipeline/characterize.ts (`NoiseModel`) when it lands; this calls
- * `driver.read` directly.
+ * `characterize`: the pipeline's characterisation (src/pipeline/characterize.ts) of a region —
+ * write-verify of known targets, relaxation maps after each settle time, read noise, column
+ * gain/offset, stuck cells — ending in one `NoiseModel`, stored (its `toJSON()`) in
+ * `noise_models`. The pipeline is one Observable whose later phases depend on the earlier ones,
+ * so the whole characterisation is one unit of work: its programming results, relaxation maps
+ * and noise model are committed together with the checkpoint, or not at all.
  */
-import { checkRead } from '../../../drivers/limits.ts';
+import type { ChipInfo } from '../../../drivers/driver.ts';
+import { checkProgram, checkRead } from '../../../drivers/limits.ts';
+import { characterize, characterizationTargets } from '../../pipeline/characterize.ts';
+import type { CharacterizeOptions } from '../../pipeline/characterize.ts';
+import type { NoiseModelJson } from '../../pipeline/noise-model.ts';
 import { observe } from '../../pipeline/observe.ts';
+import { CellStatus } from '../../programming/cell-status.ts';
+import type { Measurement } from '../../store/measurement.ts';
 import type { StepOf } from '../campaign-schema.ts';
 import type { StepRunner } from '../step-runner.ts';
 import { READ_ROW_S } from './simple-steps.ts';
 
-/** The noise model stored by a characterize step (JSON in `noise_models`). */
-export interface FittedNoiseModel {
-  cells: number;
-  reads: number;
-  /** Median over cells of σ/μ across reads. */
-  readNoiseRelative: number;
-  /** Median over cells of σ across reads (µS). */
-  readNoiseMicroS: number;
-  meanMicroS: number;
-  /** Cells whose mean is within 2% of the window's bottom / top. */
-  atMinFraction: number;
-  atMaxFraction: number;
-}
-
-const median = (a: Float64Array) => {
-  const s = Float64Array.from(a).sort();
-  return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
-};
+/** Expected write-verify pulses per cell, for estimates. */
+const PULSES_PER_CELL = 8;
 
 /** The characterize step. */
 export function characterizeStep(s: StepOf<'characterize'>): StepRunner {
-  const req = { region: s.region, average: s.average };
+  const { region } = s;
+  const options: CharacterizeOptions = {
+    region,
+    relaxationTimesS: s.relaxationTimes,
+    mapAverage: s.average,
+    noiseReads: s.reads,
+    bands: s.bands,
+    program: { mode: s.mode, toleranceMicroS: s.tolerance },
+    columns: s.columns ? {} : false,
+    stuck: s.stuck,
+  };
+  // The pipeline's phases, for progress: program, one per relaxation time, read noise, columns, stuck.
+  const phases = 2 + s.relaxationTimes.length + (s.columns ? 1 : 0) + (s.stuck ? 1 : 0);
   return {
-    units: s.reads,
+    units: 1,
     touchesChip: true,
-    async unit(i, ctx) {
-      const map = await observe(ctx.driver.read(req), { signal: ctx.signal, first: true });
-      ctx.progress(i + 1, s.reads);
-      return [{ kind: 'map', label: 'characterize', map }];
+    async unit(_u, ctx) {
+      const out: Measurement[] = [];
+      let done = 0;
+      const model = await observe(characterize(ctx.driver, options), {
+        signal: ctx.signal,
+        next: (e) => {
+          if (e.kind !== 'step') return;
+          done++;
+          if (e.step === 'program') {
+            const r = e.report;
+            out.push({
+              kind: 'program',
+              targetsMicroS: r.targetsMicroS,
+              result: {
+                region: r.region,
+                finalMicroS: r.finalMicroS,
+                pulses: r.pulses,
+                converged: Uint8Array.from(r.status, (st) => (st === CellStatus.Converged ? 1 : 0)),
+              },
+            });
+          } else if (e.step === 'relaxation')
+            out.push({
+              kind: 'map',
+              label: `relaxation t=${e.afterS}`,
+              map: { region, microS: e.map.microS, average: s.average, timeS: e.map.timeS },
+            });
+          ctx.progress(done, phases, e.step);
+        },
+      });
+      if (model.kind !== 'model') throw new Error('characterisation ended without a noise model');
+      out.push({ kind: 'noise-model', model: model.model.toJSON() });
+      return out;
     },
-    finish(all, ctx) {
-      const maps = all.flatMap((m) => (m.kind === 'map' ? [m.map.microS] : []));
-      const n = s.region.rows * s.region.cols;
-      const mean = new Float64Array(n);
-      const sd = new Float64Array(n);
-      const rel = new Float64Array(n);
-      for (let k = 0; k < n; k++) {
-        let a = 0;
-        let a2 = 0;
-        for (const m of maps) {
-          a += m[k]!;
-          a2 += m[k]! * m[k]!;
-        }
-        mean[k] = a / maps.length;
-        sd[k] = Math.sqrt(Math.max(0, (a2 - (a * a) / maps.length) / Math.max(1, maps.length - 1)));
-        rel[k] = mean[k]! > 0 ? sd[k]! / mean[k]! : 0;
-      }
-      const w = ctx.chip.conductanceWindowMicroS;
-      const span = w.max - w.min;
-      const model: FittedNoiseModel = {
-        cells: n,
-        reads: maps.length,
-        readNoiseRelative: median(rel),
-        readNoiseMicroS: median(sd),
-        meanMicroS: mean.reduce((x, y) => x + y, 0) / Math.max(1, n),
-        atMinFraction: mean.filter((g) => g <= w.min + 0.02 * span).length / Math.max(1, n),
-        atMaxFraction: mean.filter((g) => g >= w.max - 0.02 * span).length / Math.max(1, n),
+    finish(all) {
+      const found = all.find((m) => m.kind === 'noise-model');
+      if (!found || found.kind !== 'noise-model') return { summary: {}, measurements: [] };
+      const m = found.model as NoiseModelJson;
+      const last = m.relaxation.sigmaMicroS.at(-1) ?? [];
+      const summary = {
+        readNoiseRelative: m.readNoise.relative,
+        stuckFraction: m.stuck.fraction,
+        relaxationSigmaMaxMicroS: Math.max(0, ...last),
+        relaxationAtS: m.relaxation.timesS.at(-1),
+        ...(m.columns && {
+          columnGainSpread: m.columns.gainSpread,
+          columnOffsetSpread: m.columns.offsetSpread,
+        }),
       };
-      return {
-        summary: { ...model },
-        measurements: [
-          { kind: 'noise-model', model },
-          { kind: 'metric', name: 'read_noise_relative', value: model.readNoiseRelative, unit: '' },
-        ],
-      };
+      const metric = (name: string, value: number, unit = ''): Measurement => ({
+        kind: 'metric',
+        name,
+        value,
+        unit,
+      });
+      const measurements = [
+        metric('read_noise_relative', m.readNoise.relative),
+        metric('stuck_fraction', m.stuck.fraction),
+        metric('relaxation_sigma_max_micro_s', summary.relaxationSigmaMaxMicroS, 'µS'),
+      ];
+      if (m.columns)
+        measurements.push(
+          metric('column_gain_spread', m.columns.gainSpread),
+          metric('column_offset_spread', m.columns.offsetSpread),
+        );
+      return { summary, measurements };
     },
-    check: (chip, readout) => {
-      checkRead(chip, req);
+    check: (chip: ChipInfo, readout) => {
+      checkRead(chip, { region, average: s.average });
+      checkProgram(chip, {
+        region,
+        targetsMicroS: characterizationTargets(
+          region.rows * region.cols,
+          chip.conductanceWindowMicroS,
+        ),
+        toleranceMicroS: s.tolerance,
+      });
       return readout;
     },
-    estimateS: () => s.reads * s.region.rows * s.average * READ_ROW_S,
+    estimateS: (chip) =>
+      region.rows * region.cols * PULSES_PER_CELL * (chip.limits.pulseWidthS.min + 1.1e-6) +
+      s.relaxationTimes.at(-1)! +
+      (s.relaxationTimes.length * s.average + s.reads) * region.rows * READ_ROW_S,
   };
 }

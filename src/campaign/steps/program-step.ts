@@ -1,17 +1,26 @@
 /**
  * `program`: write-verify a region to targets from a pattern, a .npy weight file or a named
- * model, one row per unit of work (a checkpoint after each programmed row).
- * TODO(issue 4): switch to src/pipeline/program.ts `programRegion` when it lands; this calls
- * `driver.program` row by row.
+ * model, through the pipeline's `programRegion` (board verb by default, or host ISPP; optional
+ * relaxation re-check). The unit of work is a block of `rowsPerUnit` rows: one `programRegion`
+ * over the block, whose report is committed with the checkpoint. A block is programmed whole or
+ * not at all as far as the store is concerned, so a resume replays (emulator) or skips (board)
+ * exactly the blocks committed, and a re-check never straddles a checkpoint.
  */
-import type { ChipInfo, ProgramRequest, Region } from '../../../drivers/driver.ts';
+import { filter } from 'rxjs';
+import type { ChipInfo, Region } from '../../../drivers/driver.ts';
 import { checkProgram } from '../../../drivers/limits.ts';
 import { observe } from '../../pipeline/observe.ts';
+import type { ProgramReport } from '../../pipeline/program-event.ts';
+import { programRegion, type ProgramRegionOptions } from '../../pipeline/program.ts';
+import { recheckSettings } from '../../pipeline/recheck.ts';
+import { CellStatus } from '../../programming/cell-status.ts';
+import { isppSettings } from '../../programming/ispp-settings.ts';
+import type { Measurement } from '../../store/measurement.ts';
 import type { StepOf } from '../campaign-schema.ts';
 import type { Weights } from '../load-weights.ts';
+import { patternTargets } from '../pattern-targets.ts';
 import type { StepRunner } from '../step-runner.ts';
-import { patternTargets, weightTargets } from '../targets.ts';
-import type { Measurement } from '../../store/measurement.ts';
+import { weightTargets } from '../weight-targets.ts';
 
 /** Expected write-verify pulses per cell, for estimates. */
 const PULSES_PER_CELL = 8;
@@ -23,31 +32,59 @@ export function programStep(
   seed: number,
 ): StepRunner {
   const { region } = s;
-  let cached: Float32Array | undefined;
-  const targets = (chip: ChipInfo) =>
-    (cached ??= weights
-      ? weightTargets(weights, s.mapping, region, chip.conductanceWindowMicroS)
-      : patternTargets(s.pattern!, region, chip.conductanceWindowMicroS, seed));
-  const rowRequest = (chip: ChipInfo, r: number): ProgramRequest => {
-    const row: Region = { row: region.row + r, col: region.col, rows: 1, cols: region.cols };
+  const per = s.rowsPerUnit;
+  const units = Math.ceil(region.rows / per);
+  let cached: { targets: Float32Array; clipped?: number } | undefined;
+  const targets = (chip: ChipInfo) => {
+    if (!cached) {
+      const w = chip.conductanceWindowMicroS;
+      if (weights) {
+        const m = weightTargets(weights, s, region, w);
+        cached = { targets: m.targetsMicroS, clipped: m.clipped };
+      } else cached = { targets: patternTargets(s.pattern!, region, w, seed) };
+    }
+    return cached;
+  };
+  const ispp = {
+    toleranceMicroS: s.tolerance,
+    ...(s.maxIterations !== undefined && { maxIterations: s.maxIterations }),
+    ...(s.maxPulsesPerPolarity !== undefined && { maxPulsesPerPolarity: s.maxPulsesPerPolarity }),
+    ...(s.verifyAverage !== undefined && { verifyAverage: s.verifyAverage }),
+  };
+  const recheck = s.recheck && {
+    settleS: s.recheck.settleS,
+    rounds: s.recheck.rounds,
+    ...(s.recheck.tolerance !== undefined && { toleranceMicroS: s.recheck.tolerance }),
+  };
+  /** Unit `u`'s rows and options: the block's region and its slice of the targets. */
+  const block = (chip: ChipInfo, u: number): ProgramRegionOptions => {
+    const r0 = u * per;
+    const rows = Math.min(per, region.rows - r0);
+    const blockRegion: Region = { row: region.row + r0, col: region.col, rows, cols: region.cols };
     return {
-      region: row,
-      targetsMicroS: targets(chip).slice(r * region.cols, (r + 1) * region.cols),
-      toleranceMicroS: s.tolerance,
-      ...(s.maxIterations !== undefined && { maxIterations: s.maxIterations }),
-      ...(s.maxPulsesPerPolarity !== undefined && { maxPulsesPerPolarity: s.maxPulsesPerPolarity }),
-      ...(s.verifyAverage !== undefined && { verifyAverage: s.verifyAverage }),
+      ...ispp,
+      region: blockRegion,
+      targetsMicroS: targets(chip).targets.slice(r0 * region.cols, (r0 + rows) * region.cols),
+      mode: s.mode,
+      // One firmware request (board) or one read/pulse batch (host) per unit.
+      rowsPerBatch: rows,
+      ...(recheck && { recheck }),
     };
   };
   return {
-    units: region.rows,
+    units,
     touchesChip: true,
-    async unit(r, ctx) {
-      const req = rowRequest(ctx.chip, r);
-      const ev = await observe(ctx.driver.program(req), { signal: ctx.signal });
-      if (ev.kind !== 'result') throw new Error('program completed without a result');
-      ctx.progress(r + 1, region.rows, `row ${req.region.row}`);
-      return [{ kind: 'program', targetsMicroS: req.targetsMicroS, result: ev.result }];
+    async unit(u, ctx) {
+      const options = block(ctx.chip, u);
+      const end = await observe(
+        programRegion(ctx.driver, options).pipe(filter((e) => e.kind === 'report')),
+        { signal: ctx.signal },
+      );
+      const r = options.region;
+      ctx.progress(u + 1, units, `rows ${r.row}–${r.row + r.rows - 1}`);
+      return [
+        { kind: 'program', targetsMicroS: options.targetsMicroS, result: toResult(end.report) },
+      ];
     },
     finish(all) {
       let n = 0;
@@ -69,7 +106,9 @@ export function programStep(
         convergedFraction: converged / Math.max(1, n),
         pulsesMean: pulses / Math.max(1, n),
         errorRmsMicroS: Math.sqrt(sq / Math.max(1, n)),
+        mode: s.mode,
         source: weights ? weights.source : `pattern ${s.pattern!.kind}`,
+        ...(cached?.clipped !== undefined && { clippedWeights: cached.clipped }),
       };
       const measurements: Measurement[] = [
         { kind: 'metric', name: 'converged_fraction', value: summary.convergedFraction, unit: '' },
@@ -88,10 +127,29 @@ export function programStep(
       return { summary, measurements };
     },
     check(chip, readout) {
-      checkProgram(chip, { ...rowRequest(chip, 0), region, targetsMicroS: targets(chip) });
+      // The board verb's request for the whole region (geometry, window, caps), then what the
+      // pipeline resolves from the same options (ISPP ramps and re-check settings).
+      checkProgram(chip, {
+        ...ispp,
+        region,
+        targetsMicroS: targets(chip).targets,
+      });
+      const settings = isppSettings(chip, ispp);
+      if (recheck) recheckSettings(recheck, settings.toleranceMicroS);
       return readout;
     },
     estimateS: (chip) =>
-      region.rows * region.cols * PULSES_PER_CELL * (chip.limits.pulseWidthS.min + 1.1e-6),
+      region.rows * region.cols * PULSES_PER_CELL * (chip.limits.pulseWidthS.min + 1.1e-6) +
+      (recheck ? units * recheck.rounds * recheck.settleS : 0),
+  };
+}
+
+/** A block's report as the store keeps it: per-cell final conductance, pulses, converged. */
+function toResult(report: ProgramReport) {
+  return {
+    region: report.region,
+    finalMicroS: report.finalMicroS,
+    pulses: report.pulses,
+    converged: Uint8Array.from(report.status, (st) => (st === CellStatus.Converged ? 1 : 0)),
   };
 }
