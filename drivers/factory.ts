@@ -4,7 +4,11 @@
  */
 import type { ChipDriver, ChipInfo } from './driver.ts';
 import { BenchError } from './driver.ts';
-import { datasheet } from './emulator/energy.ts';
+import {
+  datasheet,
+  type DatasheetConditions as DatasheetConditionsFull,
+  type DatasheetFigures,
+} from './emulator/energy.ts';
 import { EmulatorDriver } from './emulator/emulator-driver.ts';
 import { listProfiles, loadProfile } from './emulator/profile.ts';
 import type { LinkFaults } from './serial/faults.ts';
@@ -45,35 +49,11 @@ export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
   });
 }
 
-/** Datasheet conditions: what the figures are computed for. */
-export interface DatasheetConditions {
-  /** Activation precision (bits). Default 8. */
-  precisionBits?: number;
-  /** Clock (Hz). Default: the profile's. */
-  clockHz?: number;
-  /** Mean input as a fraction of full scale (0–1]. Default 0.5. */
-  inputActivity?: number;
-}
+/** Datasheet conditions (each optional): precision (bits, default 8), clock (Hz, default the profile's), input activity (fraction of full scale, default 0.5). */
+export type DatasheetConditions = Partial<DatasheetConditionsFull>;
 
-/** Figures computed from a chip model. */
-export interface Datasheet {
-  /** Macro energy per MAC (pJ) at the conditions. */
-  pjPerMac: number;
-  /** Macro average power (mW) at the conditions. */
-  powerMw: number;
-  /** Spike-conversion readout throughput at 8-bit (GOPS) at the conditions' clock. */
-  gops8bit: number;
-  /** Spike-conversion readout latency at 8-bit (ns) at the conditions' clock. */
-  latencyNs8bit: number;
-  /** Readout throughput at the conditions' precision (GOPS). */
-  gops: number;
-  /** Readout latency at the conditions' precision (ns). */
-  latencyNs: number;
-  /** Full-array MVMs per second at the conditions. */
-  mvmPerS: number;
-  /** The conditions the figures hold for, with defaults filled in. */
-  conditions: Required<DatasheetConditions>;
-}
+/** Figures computed from a chip model: pJ/MAC, mW, GOPS and ns at 8-bit and at the conditions' precision, full-array MVM/s, and the conditions. */
+export type Datasheet = DatasheetFigures;
 
 /** Datasheet figures for a chip model, when rram-bench has a physics model of it (else undefined). */
 export function datasheetFor(

@@ -86,21 +86,31 @@ export function energyJ(p: Profile, op: Operating, a: Activity): number {
 
 /** Datasheet conditions. */
 export interface DatasheetConditions {
+  /** Activation precision (bits). Default 8. */
   precisionBits: number;
+  /** Clock (Hz). Default: the profile's. */
   clockHz: number;
-  /** Mean input (and output) as a fraction of full scale. */
+  /** Mean input (and output) as a fraction of full scale, (0, 1]. Default 0.5. */
   inputActivity: number;
 }
 
 /** Datasheet figures at given conditions. */
 export interface DatasheetFigures {
+  /** Macro energy per MAC (pJ). */
   pjPerMac: number;
+  /** Macro average power (mW). */
   powerMw: number;
+  /** Spike-conversion readout throughput at 8-bit (GOPS), at the conditions' clock. */
   gops8bit: number;
+  /** Spike-conversion readout latency at 8-bit (ns), at the conditions' clock. */
   latencyNs8bit: number;
+  /** Readout throughput at the conditions' precision (GOPS). */
   gops: number;
+  /** Readout latency at the conditions' precision (ns). */
   latencyNs: number;
+  /** Full-array MVMs per second. */
   mvmPerS: number;
+  /** The conditions, defaults filled in. */
   conditions: DatasheetConditions;
 }
 
