@@ -164,6 +164,8 @@ export class Firmware extends EventEmitter {
   private running: Job | undefined;
   private readonly errors: string[] = [];
   private closed = false;
+  /** The wait for the attached stream to drain, while it is full. */
+  private drain: { stream: Duplex; wait: Promise<void> } | undefined;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onGone = () => this.detach();
 
@@ -582,20 +584,29 @@ export class Firmware extends EventEmitter {
     else void this.write(bytes);
   }
 
-  /** Write to the attached stream, waiting when it asks us to (backpressure). */
+  /**
+   * Write to the attached stream; when it asks us to wait (backpressure), resolves once it has
+   * drained. Writes while it is full share one wait, so that a burst of replies does not pile
+   * up listeners on the stream.
+   */
   private write(bytes: Buffer): Promise<void> | undefined {
     const s = this.stream;
     if (!s || s.destroyed || s.writableEnded) return undefined;
     if (s.write(bytes)) return undefined;
-    return new Promise((resolve) => {
-      const done = () => {
-        s.off('drain', done);
-        s.off('close', done);
-        resolve();
-      };
-      s.on('drain', done);
-      s.on('close', done);
-    });
+    if (this.drain?.stream !== s) {
+      const wait = new Promise<void>((resolve) => {
+        const done = () => {
+          s.off('drain', done);
+          s.off('close', done);
+          if (this.drain?.stream === s) this.drain = undefined;
+          resolve();
+        };
+        s.on('drain', done);
+        s.on('close', done);
+      });
+      this.drain = { stream: s, wait };
+    }
+    return this.drain.wait;
   }
 
   private isSettled(): boolean {

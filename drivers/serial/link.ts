@@ -7,7 +7,11 @@
  * Because the board executes and answers ordered requests in seq order, a reply for seq s
  * proves every older request in flight was executed and its reply lost: those are resent at
  * once (the reply cache answers them) instead of waiting for a timeout. Only the oldest request
- * in flight runs a timer — the ones behind it cannot be answered before it is.
+ * in flight runs a timer — the ones behind it cannot be answered before it is. The timer runs
+ * from when the request is handed to the port (or becomes the oldest), not from when the port
+ * reports its bytes written: a port whose writes stall (backpressure that never clears, a
+ * wedged driver) must still end in a retry and, at last, TIMEOUT — never in a silent hang
+ * (§5.2). Bytes the port still holds from earlier lines are wire time of the request too.
  *
  * Cancelled requests that are already on the wire stay in flight, results discarded: the board
  * expects every seq, so dropping one would stall the session.
@@ -74,7 +78,8 @@ interface Call {
   /** Resends counted against `retries`. */
   attempts: number;
   fastResent: boolean;
-  flushed: boolean;
+  /** Bytes the port still held from earlier writes when this line was last handed to it. */
+  queuedAhead: number;
   orphan: boolean;
   timer: TimerHandle;
 }
@@ -347,7 +352,7 @@ export class Link {
       line: '',
       attempts: 0,
       fastResent: false,
-      flushed: false,
+      queuedAhead: 0,
       orphan: false,
       timer: undefined,
     };
@@ -390,30 +395,27 @@ export class Link {
   private send(c: Call): void {
     const conn = this.conn;
     if (!conn) return;
-    this.stopTimer(c);
-    c.flushed = false;
-    const line = c.line;
-    conn.write(line).then(
-      () => {
-        if (c.line !== line || conn !== this.conn) return;
-        c.flushed = true;
-        if (!c.ordered) this.startTimer(c);
-        else if (this.inflight[0] === c) this.armHead();
-      },
-      // A failed write is a lost port; the connection reports it to the session.
-      () => {},
-    );
+    c.queuedAhead = conn.queuedBytes;
+    // A failed write is a lost port; the connection reports it to the session.
+    conn.write(c.line).catch(() => {});
+    // The budget runs from the hand-off, whether or not the port has taken the bytes (§5.2).
+    if (!c.ordered || this.inflight[0] === c) this.startTimer(c);
   }
 
+  /** Start the timer of the oldest request in flight, if it has none. */
   private armHead(): void {
     const head = this.inflight[0];
-    if (head && this.state === 'up' && head.flushed && head.timer === undefined)
-      this.startTimer(head);
+    if (head && this.state === 'up' && head.timer === undefined) this.startTimer(head);
   }
 
-  /** Budget: wire time of request and reply at the link rate, execution time, margin (§5.2). */
+  /**
+   * Budget: wire time of request and reply at the link rate — with what the port still holds
+   * ahead of the request — execution time, margin (§5.2).
+   */
   private budgetMs(c: Call): number {
-    const wireS = ((c.line.length + c.replyBytes) * 10) / this.o.baudRate;
+    // What was ahead of the line at hand-off and is still unwritten is at most both numbers.
+    const ahead = Math.min(c.queuedAhead, this.conn?.queuedBytes ?? 0);
+    const wireS = ((ahead + c.line.length + c.replyBytes) * 10) / this.o.baudRate;
     return this.o.marginMs + 1000 * (wireS + c.execS);
   }
 

@@ -9,6 +9,7 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPortStream } from '@serialport/stream';
 import { LineGuard } from './line-guard.ts';
 import { portOpenError } from './port-error.ts';
+import { realTimers, type TimerHandle, type Timers } from './timers.ts';
 
 /** What a link needs from a port. */
 export interface Connection {
@@ -16,8 +17,13 @@ export interface Connection {
   readonly path: string;
   /** Queue `data` for writing; resolves when the binding took it, rejects when the port failed. */
   write(data: string): Promise<void>;
-  /** Close the port; never reports a loss. */
-  close(): Promise<void>;
+  /** Bytes queued by `write` that the binding has not taken yet. */
+  readonly queuedBytes: number;
+  /**
+   * Close the port; never reports a loss. Queued writes (the final IDLE) are given until
+   * `maxWaitMs` to reach the binding — a port whose writes are stuck must still close.
+   */
+  close(maxWaitMs?: number): Promise<void>;
   /** Lines cut by the guard for exceeding the maximum length. */
   readonly longLines: number;
 }
@@ -34,6 +40,8 @@ export interface ConnectionOptions {
   onLine: (line: string) => void;
   /** Called once when the port goes away without `close()`. */
   onLost: (reason: Error) => void;
+  /** Time source of `close(maxWaitMs)`. Default: the global timers. */
+  timers?: Timers;
 }
 
 /** Open a port, flush what it holds, and start delivering lines. Throws IO BenchErrors. */
@@ -54,6 +62,7 @@ export async function openConnection(o: ConnectionOptions): Promise<Connection> 
   }
   let closing = false;
   let lost = false;
+  let queuedBytes = 0;
   const loseOnce = (reason: Error) => {
     if (closing || lost) return;
     lost = true;
@@ -73,27 +82,44 @@ export async function openConnection(o: ConnectionOptions): Promise<Connection> 
     get longLines() {
       return guard.longLines;
     },
+    get queuedBytes() {
+      return queuedBytes;
+    },
     write(data) {
       return new Promise<void>((resolve, reject) => {
         if (lost || closing) {
           reject(new Error(`${o.path} is not open`));
           return;
         }
+        // latin1: one byte per character.
+        queuedBytes += data.length;
         port.write(data, 'latin1', (e) => {
+          queuedBytes -= data.length;
           if (!e) return resolve();
           loseOnce(e);
           reject(e);
         });
       });
     },
-    async close() {
+    async close(maxWaitMs) {
       if (closing) return;
       closing = true;
       port.unpipe(guard);
       if (!port.isOpen) return;
+      const timers = o.timers ?? realTimers;
       await new Promise<void>((resolve) => {
+        let timer: TimerHandle;
+        let done = false;
+        const shut = () => {
+          if (done) return;
+          done = true;
+          timers.clearTimeout(timer);
+          // Closing cancels a write still pending in the binding (it fails; we are closing).
+          port.close(() => resolve());
+        };
+        if (maxWaitMs !== undefined) timer = timers.setTimeout(shut, maxWaitMs);
         // Wait for queued writes (the final IDLE) to reach the binding before closing.
-        port.drain(() => port.close(() => resolve()));
+        port.drain(shut);
       });
     },
   };

@@ -89,6 +89,7 @@ export class Session {
       binding: this.o.binding,
       onLine: (line) => this.link.onLine(line),
       onLost: (reason) => this.onLost(reason),
+      timers: this.o.timers,
     });
     this.conn = conn;
     this.link.attach(conn);
@@ -187,8 +188,11 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.link.close();
-    await this.conn?.close();
+    const conn = this.conn;
     this.conn = undefined;
+    // What is still queued gets its wire time and the margin to go out; a stuck port closes anyway.
+    const wireMs = conn ? (conn.queuedBytes * 10 * 1000) / this.o.baudRate : 0;
+    await conn?.close(this.o.marginMs + wireMs);
   }
 }
 

@@ -12,8 +12,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import { BenchError } from '../driver.ts';
+import { bindingOf } from './binding.ts';
 import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
 import { FaultStream, spliceFaults, type LinkFaults } from './faults.ts';
 import { Firmware, type FirmwareOptions } from './firmware.ts';
@@ -138,9 +139,10 @@ function stopSocat(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-function openPort(path: string, baudRate: number): Promise<SerialPort> {
+function openPort(path: string, baudRate: number): Promise<SerialPortStream> {
   return new Promise((resolve, reject) => {
-    const port: SerialPort = new SerialPort({ path, baudRate }, (e) =>
+    // The repaired OS binding: the firmware reads and writes at once (see fullDuplexPolling).
+    const port = new SerialPortStream({ binding: bindingOf(), path, baudRate }, (e) =>
       e
         ? reject(new BenchError('IO', `cannot open the board end ${path}: ${e.message}`, { path }))
         : resolve(port),
@@ -148,7 +150,7 @@ function openPort(path: string, baudRate: number): Promise<SerialPort> {
   });
 }
 
-function closePort(port: SerialPort | undefined): Promise<void> {
+function closePort(port: SerialPortStream | undefined): Promise<void> {
   if (!port?.isOpen) return Promise.resolve();
   return new Promise((resolve) => port.close(() => resolve()));
 }
@@ -174,7 +176,7 @@ export async function startPty(chip: EmulatorDriver, options: PtyOptions = {}): 
   const firmware = new Firmware(chip, { ...options.firmware, baud: options.baud });
 
   let child: ChildProcess | undefined;
-  let port: SerialPort | undefined;
+  let port: SerialPortStream | undefined;
   let plugged = false;
   let closed = false;
   let replugTimer: NodeJS.Timeout | undefined;

@@ -5,8 +5,17 @@
 import type { Benchmark } from '../harness.ts';
 import { emulatorBenchmarks } from './emulator.ts';
 import { inferBenchmarks } from './infer.ts';
+import { linkBenchmarks } from './link.ts';
+import { programBenchmarks } from './program.ts';
 import { rngBenchmarks } from './rng.ts';
 import { storeBenchmarks } from './store.ts';
 
 /** All benchmarks, in the order they run. */
-export const benchmarks: readonly Benchmark[] = [...rngBenchmarks, ...emulatorBenchmarks, ...inferBenchmarks, ...storeBenchmarks];
+export const benchmarks: readonly Benchmark[] = [
+  ...rngBenchmarks,
+  ...emulatorBenchmarks,
+  ...inferBenchmarks,
+  ...programBenchmarks,
+  ...linkBenchmarks,
+  ...storeBenchmarks,
+];
