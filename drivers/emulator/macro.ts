@@ -104,14 +104,14 @@ export class Macro {
 
   /**
    * The true conductance map (µS) at time t, recomputed when any cell changed or when time moved
-   * far enough for relaxation to matter: by 10 ms plus 2% of the time since the last change.
-   * Relaxation grows with log time, so a 2% step in time moves σ by under 0.2% of its 1 s to
+   * far enough for relaxation to matter: by 10 ms plus 5% of the time since the last change.
+   * Relaxation grows with log time, so a 5% step in time moves σ by under 0.5% of its 1 s to
    * 1 day rise — far below the read noise — while a stream of MVMs does not rebuild the map
    * for every batch.
    */
   conductances(t: number): Float32Array {
     if (this.cells.version !== this.mapVersion) this.lastChangeTime = t;
-    const stale = t - this.mapTime > 1e-2 + 0.02 * (t - this.lastChangeTime);
+    const stale = t - this.mapTime > 1e-2 + 0.05 * (t - this.lastChangeTime);
     if (this.cells.version !== this.mapVersion || stale) {
       this.cells.conductanceMap(t, this.map);
       this.mapVersion = this.cells.version;
