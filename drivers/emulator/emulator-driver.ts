@@ -40,7 +40,7 @@ export const EMULATOR_FIRMWARE_VERSION = '0.1.0';
 /** Wire protocol version the emulated board speaks (docs/protocol.md). */
 export const PROTOCOL_VERSION = 1;
 /** Most MVM vectors computed between two yields to the event loop. */
-const MVM_CHUNK = 512;
+const MVM_CHUNK = 1024;
 /** Modelled time of one (row-parallel) verify or map read (s), for the virtual clock. */
 const READ_TIME_S = 1e-6;
 /** Modelled dead time around each write pulse (s), for the virtual clock. */

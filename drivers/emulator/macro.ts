@@ -66,6 +66,7 @@ export class Macro {
   private mapTime = -Infinity;
   private lastChangeTime = -Infinity;
   private sub: SubMatrix | undefined;
+  private scratch = new Float32Array(0);
 
   constructor(
     readonly profile: Profile,
@@ -166,7 +167,10 @@ export class Macro {
     const sub = this.subMatrix(rows, cols, t);
     const k = rows.length;
     const n = cols.length;
-    const x = new Float32Array(inputs);
+    // Reused across calls: the kernel copies the inputs into its own memory anyway.
+    if (this.scratch.length < inputs.length) this.scratch = new Float32Array(inputs.length);
+    const x = this.scratch.subarray(0, inputs.length);
+    x.set(inputs);
     const mean = this.kernel.matmul(x, batch, sub.g);
     // Activity for the energy model, and the squared inputs for the noise variance, in one pass.
     let inputPulses = 0;
@@ -182,17 +186,28 @@ export class Macro {
       }
     }
     const scale = countsPerMicroSPulse(this.profile, this.config.readV, this.config.vthV);
-    if (sub.gVar) {
-      const variance = this.kernel.matmul(x, batch, sub.gVar);
-      const rng = this.noiseRng;
-      // quickNormal: a 65,536-level normal (tails cut at ±4.3σ), twice as fast as the ziggurat.
-      for (let i = 0; i < mean.length; i++)
-        mean[i] = (mean[i]! + Math.sqrt(variance[i]!) * rng.quickNormal()) * scale;
-    } else {
-      for (let i = 0; i < mean.length; i++) mean[i] = mean[i]! * scale;
-    }
+    const variance = sub.gVar && this.kernel.matmul(x, batch, sub.gVar);
     const values = new Uint8Array(batch * n);
-    const { spikes, conversionS } = this.readout.convert(mean, batch, cols, this.config, values);
+    let readout: { spikes: number; conversionS: number };
+    if (this.config.mode === 'COUNT') {
+      // One pass: noise (quickNormal: 65,536 levels, tails cut at ±4.3σ), scale, IFC.
+      readout = this.readout.countNoisy(
+        mean,
+        variance,
+        scale,
+        this.noiseRng,
+        batch,
+        cols,
+        this.config,
+        values,
+      );
+    } else {
+      const rng = this.noiseRng;
+      for (let i = 0; i < mean.length; i++)
+        mean[i] = (mean[i]! + (variance ? Math.sqrt(variance[i]!) * rng.quickNormal() : 0)) * scale;
+      readout = this.readout.convert(mean, batch, cols, this.config, values);
+    }
+    const { spikes, conversionS } = readout;
     const op = this.operating();
     const perVector = mvmTimeS(this.profile, op) - this.config.integrationWindowS;
     const latencyS = batch * perVector + conversionS;

@@ -72,6 +72,47 @@ export class Readout {
   }
 
   /**
+   * COUNT readout of raw column sums in one pass (the hot path of every MVM): adds the read
+   * noise (σ = √variance, drawn with `rng.quickNormal`), scales µS·pulses to linear counts, and
+   * converts. Equivalent to adding the noise and calling `convert`, without the second pass.
+   */
+  countNoisy(
+    sums: Float32Array,
+    variance: Float32Array | undefined,
+    scale: number,
+    rng: Rng,
+    batch: number,
+    cols: readonly number[],
+    s: ConversionSettings,
+    out: Uint8Array,
+  ): { spikes: number; conversionS: number } {
+    const n = cols.length;
+    const top = (1 << s.precisionBits) - 1;
+    const nSat = saturationCount(this.profile, s);
+    const linear = this.profile.ifc.linear;
+    const gain = Float32Array.from(cols, (c) => this.gain[c]! * scale);
+    const offset = Float32Array.from(cols, (c) => this.offset[c]! * top);
+    let spikes = 0;
+    for (let b = 0; b < batch; b++) {
+      const o = b * n;
+      for (let j = 0; j < n; j++) {
+        const sum = variance
+          ? sums[o + j]! + Math.sqrt(variance[o + j]!) * rng.quickNormal()
+          : sums[o + j]!;
+        const x = gain[j]! * sum + offset[j]!;
+        let c = 0;
+        if (x > 0) {
+          const v = Math.floor(linear ? x : (nSat * x) / (nSat + x));
+          c = v > top ? top : v;
+        }
+        out[o + j] = c;
+        spikes += c;
+      }
+    }
+    return { spikes, conversionS: batch * s.integrationWindowS };
+  }
+
+  /**
    * Convert `q` (batch × cols.length linear counts) into `out` and return the spikes fired and
    * the summed conversion time of the batch (s, without setup cycles).
    */
