@@ -20,9 +20,11 @@ for (let n = 0; n < 256; n++) {
 export function crc16(data: string | Uint8Array): number {
   let crc = 0xffff;
   if (typeof data === 'string') {
-    for (let i = 0; i < data.length; i++) crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ data.charCodeAt(i)) & 0xff]!;
+    for (let i = 0; i < data.length; i++)
+      crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ data.charCodeAt(i)) & 0xff]!;
   } else {
-    for (let i = 0; i < data.length; i++) crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ data[i]!) & 0xff]!;
+    for (let i = 0; i < data.length; i++)
+      crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ data[i]!) & 0xff]!;
   }
   return crc;
 }
@@ -38,7 +40,11 @@ export function withCrc(body: string): string {
 }
 
 /** A request line, terminator included. */
-export function encodeRequest(seq: number, verb: string, args: readonly (string | number)[] = []): string {
+export function encodeRequest(
+  seq: number,
+  verb: string,
+  args: readonly (string | number)[] = [],
+): string {
   const body = args.length ? `${seq} ${verb} ${args.join(' ')}` : `${seq} ${verb}`;
   return `${withCrc(body)}\n`;
 }
@@ -91,7 +97,10 @@ export interface Request {
 export function parseRequest(line: string): Request | BadLine {
   const u = unwrap(line, false);
   if (typeof u === 'string') return u;
-  const words = u.body.trim().split(' ').filter((w) => w !== '');
+  const words = u.body
+    .trim()
+    .split(' ')
+    .filter((w) => w !== '');
   if (words.length === 0) return 'syntax';
   let seq: number | undefined;
   if (/^\d+$/.test(words[0]!)) {
@@ -162,7 +171,8 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Bytes of strict base64 (RFC 4648 with padding); undefined when malformed. */
 export function fromBase64(text: string): Uint8Array | undefined {
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return undefined;
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text))
+    return undefined;
   const b = Buffer.from(text, 'base64');
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -199,7 +209,12 @@ export function decodeU16(text: string, count: number): Uint16Array | undefined 
 
 /** `bits` payload (§4): flags, one bit each. */
 export function encodeFlags(values: ArrayLike<number>): string {
-  return toBase64(packBits(Array.from(values, (v) => (v ? 1 : 0)), 1));
+  return toBase64(
+    packBits(
+      Array.from(values, (v) => (v ? 1 : 0)),
+      1,
+    ),
+  );
 }
 
 export function decodeFlags(text: string, count: number): Uint8Array | undefined {
@@ -210,7 +225,7 @@ export function decodeFlags(text: string, count: number): Uint8Array | undefined
 /** A line set as `0-3,7,9-10` (§4). */
 export function formatLineSet(indices: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < indices.length; ) {
+  for (let i = 0; i < indices.length;) {
     let j = i;
     while (j + 1 < indices.length && indices[j + 1] === indices[j]! + 1) j++;
     parts.push(j > i ? `${indices[i]}-${indices[j]}` : `${indices[i]}`);

@@ -421,7 +421,10 @@ export class SerialDriver implements ChipDriver {
     if (!(seconds >= 0 && Number.isFinite(seconds)))
       return throwError(
         () =>
-          new BenchError('INVALID_ARGUMENT', `wait must be a finite number of seconds ≥ 0, got ${seconds}`),
+          new BenchError(
+            'INVALID_ARGUMENT',
+            `wait must be a finite number of seconds ≥ 0, got ${seconds}`,
+          ),
       );
     return timer(seconds * 1000).pipe(map(() => undefined));
   }

@@ -39,16 +39,14 @@ export function exportRun(
     }
     files.push(path);
   };
-  const steps = reader
-    .steps(run.id)
-    .map((s) => ({
-      idx: s.idx,
-      kind: s.kind,
-      name: s.name,
-      status: s.status,
-      units: s.units,
-      checkpoint: s.checkpoint,
-    }));
+  const steps = reader.steps(run.id).map((s) => ({
+    idx: s.idx,
+    kind: s.kind,
+    name: s.name,
+    status: s.status,
+    units: s.units,
+    checkpoint: s.checkpoint,
+  }));
   const info = {
     uuid: run.uuid,
     campaign: run.campaign_name,

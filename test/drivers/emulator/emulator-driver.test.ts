@@ -407,7 +407,9 @@ describe('EmulatorDriver on the virtual clock', () => {
       const t1 = d.macro.clock.now();
       await programmed(d, region);
       const t2 = d.macro.clock.now();
-      const out = await firstValueFrom(d.mvm({ rows: full(16), cols: full(16), inputs: randomInputs(16 * 100, 1) }));
+      const out = await firstValueFrom(
+        d.mvm({ rows: full(16), cols: full(16), inputs: randomInputs(16 * 100, 1) }),
+      );
       const t3 = d.macro.clock.now();
       const map = await firstValueFrom(d.read({ region }));
       await d.close();
@@ -415,7 +417,10 @@ describe('EmulatorDriver on the virtual clock', () => {
       assert.ok(t1 > 256 * 10e-6, `forming took ${t1} s`);
       assert.ok(t2 > t1);
       assert.ok(Math.abs(t3 - t2 - out.latencyS) < 1e-12);
-      return [Buffer.from(out.values).toString('hex'), Buffer.from(map.microS.buffer).toString('hex')];
+      return [
+        Buffer.from(out.values).toString('hex'),
+        Buffer.from(map.microS.buffer).toString('hex'),
+      ];
     };
     assert.deepEqual(await run(), await run());
   });

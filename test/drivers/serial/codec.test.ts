@@ -39,13 +39,18 @@ describe('codec', () => {
 
   it('round-trips requests: encode → parse gives seq, verb and args back', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 65535 }), verb, fc.array(arg, { maxLength: 6 }), (seq, v, args) => {
-        const line = encodeRequest(seq, v, args);
-        assert.ok(line.endsWith('\n'));
-        const r = parseRequest(line.slice(0, -1));
-        assert.ok(typeof r === 'object', JSON.stringify(r));
-        assert.deepEqual([r.seq, r.verb, r.args], [seq, v, args]);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 65535 }),
+        verb,
+        fc.array(arg, { maxLength: 6 }),
+        (seq, v, args) => {
+          const line = encodeRequest(seq, v, args);
+          assert.ok(line.endsWith('\n'));
+          const r = parseRequest(line.slice(0, -1));
+          assert.ok(typeof r === 'object', JSON.stringify(r));
+          assert.deepEqual([r.seq, r.verb, r.args], [seq, v, args]);
+        },
+      ),
     );
   });
 
@@ -71,18 +76,33 @@ describe('codec', () => {
   });
 
   it('rejects every single-byte corruption of a framed request', () => {
-    const line = encodeRequest(42, 'PULSE', ['3', '7', 'SET', '1.8', '1e-6', '2.4', '1']).slice(0, -1);
+    const line = encodeRequest(42, 'PULSE', ['3', '7', 'SET', '1.8', '1e-6', '2.4', '1']).slice(
+      0,
+      -1,
+    );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: line.length - 1 }), fc.integer({ min: 1, max: 255 }), (pos, flip) => {
-        const bad = line.slice(0, pos) + String.fromCharCode(line.charCodeAt(pos) ^ flip) + line.slice(pos + 1);
-        assert.equal(typeof parseRequest(bad), 'string', JSON.stringify(bad));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: line.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (pos, flip) => {
+          const bad =
+            line.slice(0, pos) +
+            String.fromCharCode(line.charCodeAt(pos) ^ flip) +
+            line.slice(pos + 1);
+          assert.equal(typeof parseRequest(bad), 'string', JSON.stringify(bad));
+        },
+      ),
     );
     assert.equal(parseReply(encodeOk(1, 'x').trimEnd().replace('x', 'y')), 'crc');
   });
 
   it('accepts terminal input without seq or CRC, and *IDN? is not mistaken for a CRC', () => {
-    assert.deepEqual(parseRequest('*IDN?'), { seq: undefined, verb: '*IDN?', args: [], line: '*IDN?' });
+    assert.deepEqual(parseRequest('*IDN?'), {
+      seq: undefined,
+      verb: '*IDN?',
+      args: [],
+      line: '*IDN?',
+    });
     const r = parseRequest('READ 3 7 1 1 1');
     assert.ok(typeof r === 'object' && r.verb === 'READ' && r.seq === undefined);
     assert.equal(parseRequest('read 3'), 'syntax');
@@ -96,21 +116,28 @@ describe('codec', () => {
     assert.deepEqual([...packBits([1, 2, 3, 15], 4)], [0x21, 0xf3]);
     assert.deepEqual([...packBits([1, 0, 1, 1, 0, 0, 0, 0, 1], 1)], [0x0d, 0x01]);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.nat(255), { maxLength: 300 }), (bits, raw) => {
-        const values = raw.map((v) => v & ((1 << bits) - 1));
-        const packed = packBits(values, bits);
-        assert.equal(packed.length, Math.ceil((values.length * bits) / 8));
-        assert.deepEqual([...unpackBits(packed, bits, values.length)!], values);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.nat(255), { maxLength: 300 }),
+        (bits, raw) => {
+          const values = raw.map((v) => v & ((1 << bits) - 1));
+          const packed = packBits(values, bits);
+          assert.equal(packed.length, Math.ceil((values.length * bits) / 8));
+          assert.deepEqual([...unpackBits(packed, bits, values.length)!], values);
+        },
+      ),
     );
     assert.equal(unpackBits(new Uint8Array(3), 4, 7), undefined);
   });
 
   it('round-trips f32, u16 and flag payloads and refuses malformed base64 or wrong sizes', () => {
     fc.assert(
-      fc.property(fc.float32Array({ maxLength: 256, noDefaultInfinity: true, noNaN: true }), (a) => {
-        assert.deepEqual(decodeF32(encodeF32(a), a.length), a);
-      }),
+      fc.property(
+        fc.float32Array({ maxLength: 256, noDefaultInfinity: true, noNaN: true }),
+        (a) => {
+          assert.deepEqual(decodeF32(encodeF32(a), a.length), a);
+        },
+      ),
     );
     fc.assert(
       fc.property(fc.array(fc.nat(65535), { maxLength: 256 }), (a) => {
@@ -139,13 +166,18 @@ describe('codec', () => {
 });
 
 /** Feed `chunks` through LineGuard + ReadlineParser and collect the lines. */
-async function lines(chunks: (string | Buffer)[], max?: number): Promise<{ out: string[]; guard: LineGuard }> {
+async function lines(
+  chunks: (string | Buffer)[],
+  max?: number,
+): Promise<{ out: string[]; guard: LineGuard }> {
   const guard = new LineGuard(max);
   const parser = new ReadlineParser({ delimiter: '\n' });
   const out: string[] = [];
   parser.on('data', (l: string) => out.push(l.replace(/\r$/, '')));
   const done = new Promise((resolve) => parser.on('end', resolve));
-  Readable.from(chunks.map((c) => Buffer.from(c))).pipe(guard).pipe(parser);
+  Readable.from(chunks.map((c) => Buffer.from(c)))
+    .pipe(guard)
+    .pipe(parser);
   await done;
   return { out, guard };
 }
