@@ -19,9 +19,15 @@ export interface LinkStats {
   boardResets: number;
   /** Errors drained from the board's queue with SYST:ERR? or announced by `! ERR`. */
   boardErrors: string[];
+  /** Longest line requests are sized for now (bytes): `maxLineBytes`, lower on a noisy link. §5.9 */
+  lineBudget: number;
+  /** Times trouble on the link (resends, bad reply lines) halved the line budget. */
+  budgetCuts: number;
+  /** Times a run of clean replies doubled it again. */
+  budgetRaises: number;
 }
 
-export function emptyStats(): LinkStats {
+export function emptyStats(lineBudget: number): LinkStats {
   return {
     sent: 0,
     retries: 0,
@@ -31,5 +37,8 @@ export function emptyStats(): LinkStats {
     reconnects: 0,
     boardResets: 0,
     boardErrors: [],
+    lineBudget,
+    budgetCuts: 0,
+    budgetRaises: 0,
   };
 }

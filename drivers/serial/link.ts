@@ -15,11 +15,18 @@
  *
  * Cancelled requests that are already on the wire stay in flight, results discarded: the board
  * expects every seq, so dropping one would stall the session.
+ *
+ * The link keeps the adaptive line budget (§5.9, line-budget.ts): resends and bad reply lines
+ * lower it, runs of clean replies raise it. An operation split into many requests queues them
+ * as a `lazy` source, asked for its next request only when the window has room, so requests
+ * not yet sent are sized with the budget of the moment; a request once sent is never re-split
+ * (a retry is the identical line, §5.3).
  */
 import { BenchError } from '../driver.ts';
 import { encodeRequest, parseReply } from './codec.ts';
 import { boardError } from './board-error.ts';
 import type { Connection } from './port-connection.ts';
+import { LineBudget } from './line-budget.ts';
 import { emptyStats, type LinkStats } from './link-stats.ts';
 import type { TimerHandle, Timers } from './timers.ts';
 
@@ -53,6 +60,25 @@ export interface LinkOptions {
   marginMs: number;
   /** Time source. */
   timers: Timers;
+  /** Longest line (bytes): the ceiling of the line budget. */
+  maxLineBytes: number;
+}
+
+/** One request of a `lazy` source, with where its outcome goes. */
+export interface LazyRequest {
+  verb: string;
+  args: readonly (string | number)[];
+  options?: CallCost & { nonIdempotent?: boolean };
+  resolve: (value: string) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The requests of one operation, made as the window has room (see `Link.lazy`). */
+interface Source {
+  owner: object | undefined;
+  next(lineBudget: number): LazyRequest | undefined;
+  /** The source is dropped before its end (the link failed or closed). */
+  reject(e: unknown): void;
 }
 
 /** What the link asks of its owner. */
@@ -80,6 +106,8 @@ interface Call {
   fastResent: boolean;
   /** Bytes the port still held from earlier writes when this line was last handed to it. */
   queuedAhead: number;
+  /** Line-budget generation when it was numbered: its trouble cuts the budget at most once. */
+  generation: number;
   orphan: boolean;
   timer: TimerHandle;
 }
@@ -90,15 +118,19 @@ const MAX_SEQ = 0xffff;
 /** Control seqs sit half the seq space away from the ordered ones (§5.5 leaves them to the host). */
 const CONTROL_OFFSET = 0x8000;
 
+const isSource = (q: Call | Source): q is Source => 'next' in q;
+
 export class Link {
-  readonly stats: LinkStats = emptyStats();
+  readonly stats: LinkStats;
+  /** Line budget for sizing requests not yet sent (§5.9). */
+  readonly budget: LineBudget;
   /** Valid lines received since the last `attach` (to tell a garbage stream from silence). */
   goodLines = 0;
   private state: State = 'down';
   private conn: Connection | undefined;
   private nextSeq = 1;
   private controlCount = 0;
-  private readonly queue: Call[] = [];
+  private readonly queue: (Call | Source)[] = [];
   private inflight: Call[] = [];
   private readonly controls = new Map<number, Call>();
   private needsResync = false;
@@ -108,7 +140,15 @@ export class Link {
   constructor(
     private readonly o: LinkOptions,
     private readonly hooks: LinkHooks,
-  ) {}
+  ) {
+    this.budget = new LineBudget({ ceiling: o.maxLineBytes });
+    this.stats = emptyStats(this.budget.value);
+  }
+
+  /** Longest line a request sized now may have (bytes). */
+  get lineBudget(): number {
+    return this.budget.value;
+  }
 
   /** Seq the next ordered request will take, or the oldest still in flight: what SESS announces. */
   get firstUnsettledSeq(): number {
@@ -209,6 +249,24 @@ export class Link {
     });
   }
 
+  /**
+   * Queue the ordered requests of one operation, made lazily: when this source is first in the
+   * queue and the window has room, `next(lineBudget)` is asked for the next request, sized with
+   * the budget of that moment; `undefined` ends the source. Requests keep the order of the
+   * queue, as if all had been queued at once. `reject` is told if the source is dropped by a
+   * failure of the link (not by `cancel`). An exception thrown by `next` is given to `reject`.
+   */
+  lazy(
+    next: (lineBudget: number) => LazyRequest | undefined,
+    reject: (e: unknown) => void,
+    owner?: object,
+  ): void {
+    if (this.failure) return reject(this.failure);
+    if (this.state === 'closed') return reject(this.closedError());
+    this.queue.push({ owner, next, reject });
+    this.pump();
+  }
+
   /** Send a control request, answered at once by the board; rejects when the link is not open. */
   control(
     verb: string,
@@ -276,6 +334,8 @@ export class Link {
     const r = parseReply(line);
     if (typeof r === 'string') {
       this.stats.badLines[r]++;
+      // Most likely the reply the oldest request in flight waits for.
+      this.trouble(this.inflight[0]);
       return;
     }
     this.goodLines++;
@@ -309,10 +369,12 @@ export class Link {
         older.fastResent = true;
         older.attempts++;
         this.stats.retries++;
+        this.trouble(older);
         this.send(older);
       }
     }
     const [call] = this.inflight.splice(i, 1);
+    if (call!.attempts === 0 && this.budget.ok()) this.syncBudget();
     this.settle(
       call!,
       r.kind === 'ok' ? r.value : boardError(this.o.port, call!.verb, r.code, r.text),
@@ -353,6 +415,7 @@ export class Link {
       attempts: 0,
       fastResent: false,
       queuedAhead: 0,
+      generation: this.budget.generation,
       orphan: false,
       timer: undefined,
     };
@@ -364,6 +427,47 @@ export class Link {
     c.line = encodeRequest(c.seq, c.verb, c.args);
     c.attempts = 0;
     c.fastResent = false;
+    c.generation = this.budget.generation;
+  }
+
+  /** Trouble on the link with `c` (or with no request in particular): lower the budget. */
+  private trouble(c: Call | undefined): void {
+    if (this.budget.trouble(c?.generation)) this.syncBudget();
+  }
+
+  private syncBudget(): void {
+    this.stats.lineBudget = this.budget.value;
+    this.stats.budgetCuts = this.budget.cuts;
+    this.stats.budgetRaises = this.budget.raises;
+  }
+
+  /** The next request of the queue, made now if it comes from a source; undefined if none. */
+  private takeNext(): Call | undefined {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (!isSource(head)) return this.queue.shift() as Call;
+      let r: LazyRequest | undefined;
+      try {
+        r = head.next(this.budget.value);
+      } catch (e) {
+        this.queue.shift();
+        head.reject(e);
+        continue;
+      }
+      if (!r) {
+        this.queue.shift();
+        continue;
+      }
+      return this.makeCall(
+        r.verb,
+        r.args.map(String),
+        true,
+        { ...r.options, owner: head.owner },
+        r.resolve,
+        r.reject,
+      );
+    }
+    return undefined;
   }
 
   private pump(): void {
@@ -383,8 +487,9 @@ export class Link {
       );
       return;
     }
-    while (this.inflight.length < this.o.window && this.queue.length > 0) {
-      const c = this.queue.shift()!;
+    while (this.inflight.length < this.o.window) {
+      const c = this.takeNext();
+      if (!c) return;
       this.number(c);
       this.inflight.push(c);
       this.stats.sent++;
@@ -436,6 +541,7 @@ export class Link {
     if (c.attempts < this.o.retries) {
       c.attempts++;
       this.stats.retries++;
+      this.trouble(c);
       this.send(c);
       return;
     }

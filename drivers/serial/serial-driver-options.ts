@@ -28,7 +28,9 @@ export interface SerialDriverOptions {
   /**
    * Longest line either way (bytes); operations are split so that every request and reply fits.
    * Default 16384, the protocol maximum. Smaller lines cost fewer retransmitted bytes on a noisy
-   * link (at 1e-4 corrupted bytes a 16 KiB line arrives intact only one time in five).
+   * link (at 1e-4 corrupted bytes a 16 KiB line arrives intact only one time in five); the
+   * driver lowers its line budget by itself when it sees trouble on the link, and raises it back
+   * up to this after clean replies (docs/protocol.md §5.9, `stats.lineBudget`).
    */
   maxLineBytes?: number;
   /** Timers for timeouts and backoff. Default: the global setTimeout (tests inject a manual clock). */

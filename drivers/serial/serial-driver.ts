@@ -3,7 +3,10 @@
  * docs/protocol.md v1. Each operation is checked against the limits the board reported in
  * `LIM?` before anything is encoded, split into requests whose replies fit a line (READ in
  * whole rows, FORM and PROG per row, MVM in sub-batches sized from the line limit and the
- * precision), pipelined through the link's window and reassembled. Unsubscribing stops issuing
+ * precision), pipelined through the link's window and reassembled. The requests of an
+ * operation are made one at a time as the window has room, each sized with the link's line
+ * budget of that moment (§5.9): on a noisy link later requests get shorter lines, while those
+ * already sent are resent unchanged. Unsubscribing stops issuing
  * requests and sends ABORT for what is already on the wire.
  */
 import { Observable, map, throwError, timer, type Subscriber } from 'rxjs';
@@ -33,12 +36,13 @@ import {
   checkRead,
 } from '../limits.ts';
 import { MAX_LINE_BYTES, encodeF32, formatLineSet, packBits, toBase64 } from './codec.ts';
-import type { CallOptions } from './link.ts';
+import type { CallOptions, LazyRequest } from './link.ts';
 import type { LinkStats } from './link-stats.ts';
-import { tiles } from './region-tiles.ts';
-import { b64, chunks, formCells, mvmVectors, progCells, readCells } from './request-sizing.ts';
+import { nextTile } from './region-tiles.ts';
+import { b64, formCells, mvmVectors, progCells, readCells } from './request-sizing.ts';
 import type { SerialDriverOptions } from './serial-driver-options.ts';
 import { Session } from './session.ts';
+import type { Link } from './link.ts';
 import { realTimers } from './timers.ts';
 import { confArgs, need, num, parseConf, payload, words } from './wire-format.ts';
 
@@ -54,9 +58,23 @@ interface Running {
   owner: object;
 }
 
+/** One request of a split operation, and what the operation needs to place its reply. */
+interface Part<P> extends Omit<LazyRequest, 'resolve' | 'reject'> {
+  part: P;
+}
+
 /** What an operation's body gets: its own requests, emission, cancellation state. */
 interface Op<T> {
   call(verb: string, args: readonly (string | number)[], o?: CallOptions): Promise<string>;
+  /**
+   * The requests of a split operation, made lazily: `plan(lineBudget)` gives the next one (or
+   * undefined at the end) when the link's window has room for it. Yields each part with its
+   * reply, in order.
+   */
+  parts<P>(plan: (lineBudget: number) => Part<P> | undefined): AsyncGenerator<{
+    part: P;
+    text: string;
+  }>;
   emit(value: T): void;
   cancelled(): boolean;
 }
@@ -65,6 +83,56 @@ interface Op<T> {
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {});
   return p;
+}
+
+/** Issue `plan`'s requests as a lazy source of the link; yield their replies in order. */
+async function* parts<P>(
+  link: Link,
+  owner: object,
+  plan: (lineBudget: number) => Part<P> | undefined,
+): AsyncGenerator<{ part: P; text: string }> {
+  const issued: { part: P; reply: Promise<string> }[] = [];
+  let ended = false;
+  let failure: { e: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  link.lazy(
+    (lineBudget) => {
+      const p = plan(lineBudget);
+      if (!p) {
+        ended = true;
+        poke();
+        return undefined;
+      }
+      let request!: LazyRequest;
+      const reply = quiet(
+        new Promise<string>((resolve, reject) => {
+          request = { verb: p.verb, args: p.args, options: p.options, resolve, reject };
+        }),
+      );
+      issued.push({ part: p.part, reply });
+      poke();
+      return request;
+    },
+    (e) => {
+      failure = { e };
+      poke();
+    },
+    owner,
+  );
+  for (let i = 0; ; i++) {
+    while (i >= issued.length) {
+      if (failure) throw failure.e;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    const { part, reply } = issued[i]!;
+    yield { part, text: await reply };
+  }
 }
 
 export class SerialDriver implements ChipDriver {
@@ -118,6 +186,7 @@ export class SerialDriver implements ChipDriver {
       reconnectMaxMs: o.reconnect?.maxMs ?? 30000,
       sessionId: o.sessionId,
       firstSeq: int('firstSeq', o.firstSeq ?? 1, 0, 0xffff),
+      maxLineBytes: maxLine,
       // After a board reset its readout configuration is back to defaults: put ours back first.
       restore: () => (driver ? [{ verb: 'CONF', args: confArgs(driver.config) }] : []),
     });
@@ -167,6 +236,7 @@ export class SerialDriver implements ChipDriver {
       const link = this.session.link;
       const op: Op<T> = {
         call: (verb, args, o = {}) => link.call(verb, args, { ...o, owner: run.owner }),
+        parts: (plan) => parts(link, run.owner, plan),
         emit: (v) => {
           if (!run.cancelled) subscriber.next(v);
         },
@@ -215,18 +285,23 @@ export class SerialDriver implements ChipDriver {
       const average = checkRead(this.info, request);
       const region = { ...request.region };
       const out = new Float32Array(region.rows * region.cols);
-      const parts = tiles(region, readCells(this.maxLine)).map((t) => ({
-        t,
-        reply: quiet(
-          op.call('READ', [t.row, t.col, t.rows, t.cols, average], {
+      let next = 0;
+      const parts = op.parts((budget) => {
+        const t = nextTile(region, next, readCells(budget));
+        if (!t) return undefined;
+        next = t.offset + t.rows * t.cols;
+        return {
+          part: t,
+          verb: 'READ',
+          args: [t.row, t.col, t.rows, t.cols, average],
+          options: {
             execS: t.rows * t.cols * average * READ_S,
             replyBytes: 40 + b64(4 * t.rows * t.cols),
-          }),
-        ),
-      }));
+          },
+        };
+      });
       let timeS = NaN;
-      for (const { t, reply } of parts) {
-        const text = await reply;
+      for await (const { part: t, text } of parts) {
         const [time, g] = words(this.port, 'READ', text, 2) as [string, string];
         if (Number.isNaN(timeS)) timeS = num(this.port, 'READ', time);
         out.set(need(this.port, 'READ', payload.f32(g, t.rows * t.cols), text), t.offset);
@@ -248,22 +323,23 @@ export class SerialDriver implements ChipDriver {
         conductanceMicroS: new Float32Array(n),
       };
       const ramp = Math.floor((r.stopV - r.startV) / r.stepV + 1e-9) + 1;
-      const parts = tiles(region, formCells(this.maxLine), 1).map((t) => ({
-        t,
-        reply: quiet(
-          op.call(
-            'FORM',
-            [t.row, t.col, t.rows, t.cols, r.startV, r.stopV, r.stepV, r.gateV, r.widthS],
-            {
-              nonIdempotent: true,
-              execS: t.cols * ramp * (r.widthS + READ_S),
-              replyBytes: 40 + b64(Math.ceil(t.cols / 8)) + b64(2 * t.cols) + b64(4 * t.cols),
-            },
-          ),
-        ),
-      }));
-      for (const { t, reply } of parts) {
-        const text = await reply;
+      let next = 0;
+      const parts = op.parts((budget) => {
+        const t = nextTile(region, next, formCells(budget), 1);
+        if (!t) return undefined;
+        next = t.offset + t.rows * t.cols;
+        return {
+          part: t,
+          verb: 'FORM',
+          args: [t.row, t.col, t.rows, t.cols, r.startV, r.stopV, r.stepV, r.gateV, r.widthS],
+          options: {
+            nonIdempotent: true,
+            execS: t.cols * ramp * (r.widthS + READ_S),
+            replyBytes: 40 + b64(Math.ceil(t.cols / 8)) + b64(2 * t.cols) + b64(4 * t.cols),
+          },
+        };
+      });
+      for await (const { part: t, text } of parts) {
         const [f, p, g] = words(this.port, 'FORM', text, 3) as [string, string, string];
         const cells = t.rows * t.cols;
         result.formed.set(need(this.port, 'FORM', payload.flags(f, cells), text), t.offset);
@@ -293,32 +369,33 @@ export class SerialDriver implements ChipDriver {
       const perCellS =
         r.maxIterations * (lim.pulseWidthS.max + READ_S + r.verifyAverage * READ_S) +
         r.verifyAverage * READ_S;
-      const parts = tiles(region, progCells(this.maxLine), 1).map((t) => ({
-        t,
-        reply: quiet(
-          op.call(
-            'PROG',
-            [
-              t.row,
-              t.col,
-              t.cols,
-              r.toleranceMicroS,
-              r.maxIterations,
-              r.maxPulsesPerPolarity,
-              r.verifyAverage,
-              encodeF32(r.targetsMicroS.subarray(t.offset, t.offset + t.cols)),
-            ],
-            {
-              nonIdempotent: true,
-              execS: t.cols * perCellS,
-              replyBytes: 40 + b64(4 * t.cols) + b64(2 * t.cols) + b64(Math.ceil(t.cols / 8)),
-            },
-          ),
-        ),
-      }));
+      let next = 0;
+      const parts = op.parts((budget) => {
+        const t = nextTile(region, next, progCells(budget), 1);
+        if (!t) return undefined;
+        next = t.offset + t.cols;
+        return {
+          part: t,
+          verb: 'PROG',
+          args: [
+            t.row,
+            t.col,
+            t.cols,
+            r.toleranceMicroS,
+            r.maxIterations,
+            r.maxPulsesPerPolarity,
+            r.verifyAverage,
+            encodeF32(r.targetsMicroS.subarray(t.offset, t.offset + t.cols)),
+          ],
+          options: {
+            nonIdempotent: true,
+            execS: t.cols * perCellS,
+            replyBytes: 40 + b64(4 * t.cols) + b64(2 * t.cols) + b64(Math.ceil(t.cols / 8)),
+          },
+        };
+      });
       let cellsConverged = 0;
-      for (const { t, reply } of parts) {
-        const text = await reply;
+      for await (const { part: t, text } of parts) {
         const [g, p, c] = words(this.port, 'PROG', text, 3) as [string, string, string];
         const converged = need(this.port, 'PROG', payload.flags(c, t.cols), text);
         result.finalMicroS.set(need(this.port, 'PROG', payload.f32(g, t.cols), text), t.offset);
@@ -347,43 +424,52 @@ export class SerialDriver implements ChipDriver {
       const n = request.cols.length;
       const rows = formatLineSet(request.rows);
       const cols = formatLineSet(request.cols);
-      const per = mvmVectors(
-        this.maxLine,
-        k,
-        n,
-        bits,
-        rows.length + cols.length + 2,
-        this.info.limits.maxMvmBatch,
-      );
-      if (per < 1)
+      const perLine = (maxLine: number) =>
+        mvmVectors(
+          maxLine,
+          k,
+          n,
+          bits,
+          rows.length + cols.length + 2,
+          this.info.limits.maxMvmBatch,
+        );
+      if (perLine(this.maxLine) < 1)
         throw new BenchError(
           'UNSUPPORTED',
           `one MVM vector of ${k} inputs and ${n} outputs does not fit a ${this.maxLine}-byte line`,
         );
       const values = new Uint8Array(batch * n);
-      const parts = chunks(batch, per).map(([start, size]) => ({
-        start,
-        size,
-        reply: quiet(
-          op.call(
-            'MVM',
-            [
-              rows,
-              cols,
-              size,
-              toBase64(packBits(request.inputs.subarray(start * k, (start + size) * k), bits)),
-            ],
-            {
-              execS: size * (2 * integrationWindowS + 64 / this.info.clockHz),
-              replyBytes: 80 + b64(Math.ceil((size * n * bits) / 8)),
-            },
-          ),
-        ),
-      }));
+      const per = new Map<number, number>();
+      let next = 0;
+      const parts = op.parts((budget) => {
+        if (next >= batch) return undefined;
+        let fit = per.get(budget);
+        if (fit === undefined) per.set(budget, (fit = perLine(budget)));
+        // A vector that fits maxLineBytes but not a lowered budget still goes, one at a time.
+        const start = next;
+        const size = Math.min(Math.max(1, fit), batch - start);
+        next += size;
+        return {
+          part: { start, size },
+          verb: 'MVM',
+          args: [
+            rows,
+            cols,
+            size,
+            toBase64(packBits(request.inputs.subarray(start * k, (start + size) * k), bits)),
+          ],
+          options: {
+            execS: size * (2 * integrationWindowS + 64 / this.info.clockHz),
+            replyBytes: 80 + b64(Math.ceil((size * n * bits) / 8)),
+          },
+        };
+      });
       let energyJ = 0;
       let latencyS = 0;
-      for (const { start, size, reply } of parts) {
-        const text = await reply;
+      for await (const {
+        part: { start, size },
+        text,
+      } of parts) {
         const [b, e, l, v] = words(this.port, 'MVM', text, 4) as [string, string, string, string];
         if (num(this.port, 'MVM', b) !== size)
           throw new BenchError(

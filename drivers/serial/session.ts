@@ -27,6 +27,8 @@ export interface SessionOptions {
   reconnectMaxMs: number;
   sessionId: string | undefined;
   firstSeq: number;
+  /** Longest line either way (bytes): the ceiling of the link's line budget (§5.9). */
+  maxLineBytes: number;
   /** Requests that rebuild host-side board state after a reset (the readout configuration). */
   restore: () => { verb: string; args: string[] }[];
 }
@@ -54,6 +56,7 @@ export class Session {
         retries: o.retries,
         marginMs: o.marginMs,
         timers: o.timers,
+        maxLineBytes: o.maxLineBytes,
       },
       { onBoot: (id) => this.onBoot(id), resync: () => this.resync() },
     );
