@@ -235,8 +235,23 @@ export interface ReadoutConfig {
   ttfsStopFraction: number;
 }
 
+/** Something that happened on the link to the chip, outside any one operation. */
+export interface LinkEvent {
+  /** `disconnected`: the link went away; `reconnected`: it is back; `board-reset`: the board restarted. */
+  kind: 'disconnected' | 'reconnected' | 'board-reset';
+  /** What happened, naming the port. */
+  message: string;
+  /** Port path. */
+  port: string;
+}
+
 /** The operations a chip supports. Every operation is cancellable by unsubscribing. */
 export interface ChipDriver {
+  /**
+   * Link events (hot: subscribe to hear of those that happen from then on), for the run log.
+   * Absent on drivers without a link (the in-process emulator).
+   */
+  readonly linkEvents?: Observable<LinkEvent>;
   /** Who the chip is and what it may be asked. */
   identify(): Observable<ChipInfo>;
   /** Form virgin cells of a region with a ramp within the forming limits. */

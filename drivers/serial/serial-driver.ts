@@ -13,6 +13,7 @@ import { Observable, map, throwError, timer, type Subscriber } from 'rxjs';
 import type {
   ChipDriver,
   ChipInfo,
+  LinkEvent,
   ConductanceMap,
   FormRequest,
   FormResult,
@@ -203,6 +204,11 @@ export class SerialDriver implements ChipDriver {
   /** The chip info the board reported at the handshake. */
   get info(): ChipInfo {
     return this.session.info;
+  }
+
+  /** Disconnects, reconnects and board resets as they happen. */
+  get linkEvents(): Observable<LinkEvent> {
+    return this.session.events.asObservable();
   }
 
   /** Link counters: lines sent, retries, bad lines by kind, timeouts, reconnects. */

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Binding } from './binding.ts';
-import type { ChipInfo } from '../driver.ts';
+import type { ChipInfo, LinkEvent } from '../driver.ts';
+import { Subject } from 'rxjs';
 import { BenchError, isBenchError } from '../driver.ts';
 import { withBackoff } from './backoff.ts';
 import { handshake } from './handshake.ts';
@@ -44,6 +45,8 @@ export class Session {
   private serialNumber: string | undefined;
   private recovering = false;
   private closed = false;
+  /** Disconnects, reconnects and board resets, as they happen. */
+  readonly events = new Subject<LinkEvent>();
 
   private constructor(private readonly o: SessionOptions) {
     this.sessionId = o.sessionId ?? newSessionId();
@@ -117,6 +120,11 @@ export class Session {
     this.conn = undefined;
     // During open or a recovery the pending handshake fails with DISCONNECTED and is retried there.
     if (this.recovering || !this.bootId) return;
+    this.events.next({
+      kind: 'disconnected',
+      message: `lost ${this.o.path} (${_reason.message}); reconnecting`,
+      port: this.o.path,
+    });
     void this.recover(true);
   }
 
@@ -157,6 +165,13 @@ export class Session {
       this.bootId = h.bootId;
       if (reset) this.link.stats.boardResets++;
       this.link.stats.reconnects++;
+      this.events.next({
+        kind: reset ? 'board-reset' : 'reconnected',
+        message: reset
+          ? `${this.path}: the board restarted (boot ${h.bootId}); in-flight writes failed, others resent`
+          : `${this.path}: link back, session resumed`,
+        port: this.path,
+      });
       this.recovering = false;
       this.link.resume(reset, h.nextSeq, reset ? this.o.restore() : []);
     } catch (e) {
@@ -190,6 +205,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.events.complete();
     this.link.close();
     const conn = this.conn;
     this.conn = undefined;

@@ -118,6 +118,14 @@ export class RunEngine {
       completed: resume?.steps.get(p.idx)?.completed ?? false,
     }));
     let stop: StopRecord;
+    // Link trouble (a serial board unplugged and found again, a board reset) goes in the run log.
+    const linkSub = this.o.driver.linkEvents?.subscribe((e) => {
+      try {
+        this.emit({ type: 'event', kind: e.kind, message: e.message });
+      } catch {
+        /* a store failure surfaces through the unit in flight */
+      }
+    });
     try {
       this.emit({
         type: 'start',
@@ -140,6 +148,7 @@ export class RunEngine {
     } catch (e) {
       stop = await this.ending(e);
     }
+    linkSub?.unsubscribe();
     try {
       this.setState(
         stop.status === 'completed' ? 'completed' : stop.status === 'failed' ? 'failed' : 'idle',

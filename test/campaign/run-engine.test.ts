@@ -1,7 +1,7 @@
 /** The run engine: states, pause and resume, abort, failure, stop records, resume without repeats. */
 import assert from 'node:assert/strict';
-import { firstValueFrom } from 'rxjs';
-import type { ChipDriver } from '../../drivers/driver.ts';
+import { Subject, firstValueFrom } from 'rxjs';
+import type { ChipDriver, LinkEvent } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import { openChip } from '../../drivers/factory.ts';
 import { parseCampaign } from '../../src/campaign/parse-campaign.ts';
@@ -69,6 +69,28 @@ function collect(engine: RunEngine): RunRecord[] {
 const states = (rs: RunRecord[]) => rs.flatMap((r) => (r.type === 'state' ? [r.state] : []));
 
 describe('RunEngine', () => {
+  it("writes the driver's link events (unplug, replug) into the run log", async () => {
+    const link = new Subject<LinkEvent>();
+    const { engine, store, runId, driver } = await setup((d) =>
+      Object.assign(Object.create(d) as ChipDriver, { linkEvents: link.asObservable() }),
+    );
+    const e = engine();
+    e.records.subscribe((r) => {
+      if (r.type === 'checkpoint' && r.idx === 2 && r.unit === 2) {
+        link.next({
+          kind: 'disconnected',
+          message: 'lost /dev/ttyX; reconnecting',
+          port: '/dev/ttyX',
+        });
+        link.next({ kind: 'reconnected', message: '/dev/ttyX: link back', port: '/dev/ttyX' });
+      }
+    });
+    assert.equal((await e.run()).status, 'completed');
+    const kinds = store.reader.events(runId).map((ev) => ev.kind);
+    assert.ok(kinds.includes('disconnected') && kinds.includes('reconnected'), kinds.join(','));
+    await driver.close();
+  });
+
   it('runs every step and ends with a completed stop record', async () => {
     const { engine, store, runId, driver } = await setup();
     const e = engine();

@@ -386,6 +386,8 @@ describe('SerialDriver', () => {
       const k = await bench();
       const d = await k.open({ timers: t });
       await firstValueFrom(d.form({ region }));
+      const events: string[] = [];
+      d.linkEvents.subscribe((e) => events.push(e.kind));
       let unplugged = false;
       k.fw.on('tx', (line: string) => {
         if (
@@ -405,6 +407,7 @@ describe('SerialDriver', () => {
       await t.advance(5000);
       assert.deepEqual(await got, want);
       assert.equal(d.stats.reconnects, 1);
+      assert.deepEqual(events, ['disconnected', 'reconnected'], 'link events for the run log');
       const seqs = k.fw.pulseLog.filter((e) => e.verb === 'PROG').map((e) => e.seq);
       assert.equal(seqs.length, 16);
       assert.equal(new Set(seqs).size, 16, 'each row programmed once');
