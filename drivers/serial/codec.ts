@@ -4,6 +4,8 @@
  * the firmware emulator use them, so the two ends cannot disagree on a byte.
  */
 
+import type { ReadoutConfig } from '../driver.ts';
+
 /** Protocol version this codec implements. */
 export const PROTOCOL_VERSION = 1;
 /** Longest line in either direction, terminator included (bytes). §2.6 */
@@ -246,3 +248,13 @@ export function parseLineSet(text: string): number[] | undefined {
   }
   return out;
 }
+
+/** The `CONF` keys of §4 and the readout fields they set, in the order `CONF?` lists them. */
+export const CONF_KEYS = {
+  bits: 'precisionBits',
+  vref: 'readV',
+  vth: 'vthV',
+  window: 'integrationWindowS',
+  mode: 'mode',
+  stop: 'ttfsStopFraction',
+} as const satisfies Record<string, keyof ReadoutConfig>;

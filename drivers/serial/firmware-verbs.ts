@@ -12,6 +12,7 @@ import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
 import { defaultReadoutConfig } from '../emulator/macro.ts';
 import { checkRegion } from '../limits.ts';
 import {
+  CONF_KEYS,
   MAX_LINE_BYTES,
   PROTOCOL_VERSION,
   encodeF32,
@@ -107,21 +108,12 @@ export function formatConfig(c: ReadoutConfig): string {
   return `bits=${c.precisionBits} vref=${c.readV} vth=${c.vthV} window=${c.integrationWindowS} mode=${c.mode} stop=${c.ttfsStopFraction}`;
 }
 
-const CONF_KEYS: Record<string, keyof ReadoutConfig> = {
-  bits: 'precisionBits',
-  vref: 'readV',
-  vth: 'vthV',
-  window: 'integrationWindowS',
-  mode: 'mode',
-  stop: 'ttfsStopFraction',
-};
-
 function parseConfig(args: readonly string[]): Partial<ReadoutConfig> {
   const change: Record<string, number | string> = {};
   for (const arg of args) {
     const m = /^([a-z]+)=(\S+)$/.exec(arg);
     if (!m) throw new WireError(WIRE_ERROR.PARSE, `CONF argument '${arg}' is not key=value`);
-    const field = CONF_KEYS[m[1]!];
+    const field = (CONF_KEYS as Record<string, keyof ReadoutConfig>)[m[1]!];
     if (!field)
       throw new WireError(
         WIRE_ERROR.PARSE,

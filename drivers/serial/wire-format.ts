@@ -5,16 +5,9 @@
  */
 import type { ReadoutConfig } from '../driver.ts';
 import { BenchError } from '../driver.ts';
-import { decodeF32, decodeFlags, decodeU16, fromBase64, unpackBits } from './codec.ts';
+import { CONF_KEYS, decodeF32, decodeFlags, decodeU16, fromBase64, unpackBits } from './codec.ts';
 
-const KEYS: Record<string, keyof ReadoutConfig> = {
-  bits: 'precisionBits',
-  vref: 'readV',
-  vth: 'vthV',
-  window: 'integrationWindowS',
-  mode: 'mode',
-  stop: 'ttfsStopFraction',
-};
+const KEYS: Record<string, keyof ReadoutConfig> = CONF_KEYS;
 
 /** `CONF` arguments for the fields present in `change` (§4), e.g. `['bits=4', 'vref=0.2']`. */
 export function confArgs(change: Partial<ReadoutConfig>): string[] {
