@@ -73,14 +73,14 @@ export class Readout {
 
   /**
    * COUNT readout of raw column sums in one pass (the hot path of every MVM): adds the read
-   * noise (σ = √variance, drawn with `rng.quickNormal`), scales µS·pulses to linear counts, and
-   * converts. Equivalent to adding the noise and calling `convert`, without the second pass.
+   * noise (σ = √variance, drawn with `rng.quickNormal`; none without a variance), scales
+   * µS·pulses to linear counts by `scale`, and converts.
    */
   countNoisy(
     sums: Float32Array,
     variance: Float32Array | undefined,
     scale: number,
-    rng: Rng,
+    rng: Rng | undefined,
     batch: number,
     cols: readonly number[],
     s: ConversionSettings,
@@ -96,9 +96,10 @@ export class Readout {
     for (let b = 0; b < batch; b++) {
       const o = b * n;
       for (let j = 0; j < n; j++) {
-        const sum = variance
-          ? sums[o + j]! + Math.sqrt(variance[o + j]!) * rng.quickNormal()
-          : sums[o + j]!;
+        const sum =
+          variance && rng
+            ? sums[o + j]! + Math.sqrt(variance[o + j]!) * rng.quickNormal()
+            : sums[o + j]!;
         const x = gain[j]! * sum + offset[j]!;
         let c = 0;
         if (x > 0) {
@@ -130,24 +131,8 @@ export class Readout {
     const linear = this.profile.ifc.linear;
     const gain = Float32Array.from(cols, (c) => this.gain[c]!);
     const offset = Float32Array.from(cols, (c) => this.offset[c]! * top);
+    if (s.mode === 'COUNT') return this.countNoisy(q, undefined, 1, undefined, batch, cols, s, out);
     let spikes = 0;
-    if (s.mode === 'COUNT') {
-      // Hot loop (one pass per output of every MVM): ifcTransfer inlined, constants hoisted.
-      for (let b = 0; b < batch; b++) {
-        const o = b * n;
-        for (let j = 0; j < n; j++) {
-          const x = gain[j]! * q[o + j]! + offset[j]!;
-          let c = 0;
-          if (x > 0) {
-            const v = Math.floor(linear ? x : (nSat * x) / (nSat + x));
-            c = v > top ? top : v;
-          }
-          out[o + j] = c;
-          spikes += c;
-        }
-      }
-      return { spikes, conversionS: batch * s.integrationWindowS };
-    }
     // TTFS: first-spike ticks; the timing threshold stops the layer once enough columns fired.
     const stopAfter = Math.max(1, Math.ceil(s.ttfsStopFraction * n));
     const ticks = new Uint8Array(n);
