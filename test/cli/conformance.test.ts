@@ -8,6 +8,7 @@ import { EmulatorDriver } from '../../drivers/emulator/emulator-driver.ts';
 import { findSocat } from '../../drivers/serial/transports.ts';
 import { omitsCrcs, tamperedBoard } from '../drivers/serial/tampered-board.ts';
 import { runCli } from './run-cli.ts';
+import { needsSocat } from '../needs-socat.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe('rram-bench conformance', () => {
 
   describe('over pseudo-terminals (needs socat)', () => {
     before(function () {
-      if (!findSocat()) this.skip(); // socat is not installed: apt-get install socat (CI has it)
+      needsSocat(this);
     });
 
     it('--emulator: the reference firmware passes, one line per check, exit 0', async function () {

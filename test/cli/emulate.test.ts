@@ -3,13 +3,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findSocat } from '../../drivers/serial/start-pty.ts';
 import { listPortsFromSysfs } from '../../drivers/serial/list-ports.ts';
 import { repoRoot, runCli } from './run-cli.ts';
+import { needsSocat } from '../needs-socat.ts';
 
 describe('rram-bench emulate', () => {
   it('serves the emulated board on a pty that another process opens by path; Ctrl-C stops it', async function () {
-    if (!findSocat()) return this.skip(); // needs socat (apt-get install socat); CI installs it
+    needsSocat(this);
     const child = spawn(
       process.execPath,
       ['bin/rram-bench.js', 'emulate', '--pty', '--time', 'virtual', '--seed', '9'],

@@ -23,7 +23,8 @@ import { isBenchError } from '../../drivers/driver.ts';
 import { EmulatorDriver } from '../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../drivers/emulator/rng.ts';
 import { SerialDriver } from '../../drivers/serial/serial-driver.ts';
-import { findSocat, mockPortPair, startPty } from '../../drivers/serial/transports.ts';
+import { mockPortPair, startPty } from '../../drivers/serial/transports.ts';
+import { needsSocat } from '../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
 const MockBinding = SerialPortMock.binding;
@@ -264,11 +265,7 @@ describe('ChipDriver contract', function () {
   });
 
   contractSuite('SerialDriver over a pseudo-terminal (socat)', async (ctx) => {
-    if (!findSocat()) {
-      const why = 'skipped: socat is not on the PATH (apt-get install socat; CI installs it)';
-      if (ctx.test) ctx.test.title += ` — ${why}`;
-      ctx.skip();
-    }
+    needsSocat(ctx);
     const chip = await emulated();
     const pty = await startPty(chip);
     const driver = await SerialDriver.open({ path: pty.path });

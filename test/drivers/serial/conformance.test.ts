@@ -10,13 +10,9 @@ import {
 } from '../../../drivers/serial/conformance.ts';
 import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
 import { Firmware } from '../../../drivers/serial/firmware.ts';
-import {
-  findSocat,
-  firmwareMockBinding,
-  mockPortPair,
-  startPty,
-} from '../../../drivers/serial/transports.ts';
+import { firmwareMockBinding, mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
 import { ignoresReplyCache, omitsCrcs, speaksProtocol2, tamperedBoard } from './tampered-board.ts';
+import { needsSocat } from '../../needs-socat.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -124,7 +120,7 @@ describe('conformance suite', () => {
 
   describe('over a pseudo-terminal (needs socat)', () => {
     before(function () {
-      if (!findSocat()) this.skip(); // socat is not installed: apt-get install socat (CI has it)
+      needsSocat(this);
     });
 
     it('passes against the reference firmware through the OS serial layer', async function () {

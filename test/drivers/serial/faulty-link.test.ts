@@ -13,7 +13,8 @@ import { Rng } from '../../../drivers/emulator/rng.ts';
 import type { Firmware } from '../../../drivers/serial/firmware.ts';
 import type { FaultOptions, LinkFaults } from '../../../drivers/serial/faults.ts';
 import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/serial-driver.ts';
-import { findSocat, mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
+import { mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
+import { needsSocat } from '../../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
 const MockBinding = SerialPortMock.binding;
@@ -109,11 +110,7 @@ describe('SerialDriver on a faulty link', function () {
   });
 
   it('pseudo-terminal (socat): same results with an unplug of the pty in the middle of programming', async function () {
-    if (!findSocat()) {
-      this.test!.title +=
-        ' — skipped: socat is not on the PATH (apt-get install socat; CI installs it)';
-      this.skip();
-    }
+    needsSocat(this);
     const chip = await EmulatorDriver.create({ seed: 3, clock: 'virtual' });
     const pty = await startPty(chip, { faults: faults(17, 18_000) });
     const driver = await SerialDriver.open({ path: pty.path, ...LOSSY });

@@ -11,8 +11,9 @@ import { encodeOk } from '../../../drivers/serial/codec.ts';
 import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
 import { serveFirmware, type Firmware } from '../../../drivers/serial/firmware.ts';
 import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/serial-driver.ts';
-import { findSocat, startPty } from '../../../drivers/serial/transports.ts';
+import { startPty } from '../../../drivers/serial/transports.ts';
 import { ManualTimers, bridge, scriptedBoard, settle } from './board-bridge.ts';
+import { needsSocat } from '../../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
 const MockBinding = SerialPortMock.binding;
@@ -229,11 +230,7 @@ describe('SerialDriver', () => {
     });
 
     it('a pseudo-terminal held by another open: IO saying it is in use (serialport lock)', async function () {
-      if (!findSocat()) {
-        this.test!.title +=
-          ' — skipped: socat is not on the PATH (apt-get install socat; CI installs it)';
-        this.skip();
-      }
+      needsSocat(this);
       const chip = await EmulatorDriver.create({ seed: 7, clock: 'virtual' });
       const pty = await startPty(chip);
       const first = await SerialDriver.open({ path: pty.path });

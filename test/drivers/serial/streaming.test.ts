@@ -28,9 +28,10 @@ import {
 } from '../../../drivers/serial/firmware.ts';
 import { chunks, mvmVectors } from '../../../drivers/serial/request-sizing.ts';
 import { SerialDriver } from '../../../drivers/serial/serial-driver.ts';
-import { findSocat, mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
+import { mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
 import { repoRoot } from '../../cli/run-cli.ts';
 import { ManualTimers, settle } from './board-bridge.ts';
+import { needsSocat } from '../../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
 const MockBinding = SerialPortMock.binding;
@@ -173,12 +174,7 @@ describe('SerialDriver streaming large MVM batches', function () {
   });
 
   it(`${CALLS} calls of ${BATCH} vectors over a pseudo-terminal (socat) complete, equal to EmulatorDriver's`, async function () {
-    if (!findSocat()) {
-      if (this.test)
-        this.test.title +=
-          ' — skipped: socat is not on the PATH (apt-get install socat; CI installs it)';
-      this.skip();
-    }
+    needsSocat(this);
     const chip = await emulated();
     cleanups.push(() => chip.close());
     const pty = await startPty(chip);
@@ -189,12 +185,7 @@ describe('SerialDriver streaming large MVM batches', function () {
   });
 
   it(`${CALLS} calls of ${BATCH} vectors to \`rram-bench emulate --pty\` in another process complete, equal to EmulatorDriver's`, async function () {
-    if (!findSocat()) {
-      if (this.test)
-        this.test.title +=
-          ' — skipped: socat is not on the PATH (apt-get install socat; CI installs it)';
-      this.skip();
-    }
+    needsSocat(this);
     const board = await emulateBoard(SEED);
     cleanups.push(() => board.stop());
     const driver = await SerialDriver.open({ path: board.path });

@@ -7,13 +7,9 @@ import { SerialPort } from 'serialport';
 import { isBenchError } from '../../../drivers/driver.ts';
 import { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
 import { Duplex } from 'node:stream';
-import {
-  findSocat,
-  mockPortPair,
-  serveStdio,
-  startPty,
-} from '../../../drivers/serial/transports.ts';
+import { mockPortPair, serveStdio, startPty } from '../../../drivers/serial/transports.ts';
 import { HostEnd, expectExchanges, req } from './exchange.ts';
+import { needsSocat } from '../../needs-socat.ts';
 
 const BOOT = 'B007AB1E';
 const IDN = 'RRAM-BENCH,vlsi19-hfo2-256,EMU-00000001,0.1.0';
@@ -195,7 +191,7 @@ describe('transports', () => {
 
   describe('startPty (needs socat)', () => {
     before(function () {
-      if (!findSocat()) this.skip(); // socat is not installed: apt-get install socat
+      needsSocat(this);
     });
 
     it('serves the firmware on a pty; unplug and replug under the same path keep the board state', async function () {
