@@ -28,6 +28,7 @@ import { chipOptionSpecs, chipOptionsUsage, toOpenChipOptions, withChip } from '
 import type { CliContext, Command } from './command.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { num, si } from './format.ts';
+import { freezeSeam } from './freeze-seam.ts';
 import { RunLineFormatter, recordJson } from './format-run-record.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 import { RunUpdates } from './run-updates.ts';
@@ -310,11 +311,15 @@ async function execute(
   const ui = tui ? showRun(engine, chip) : undefined;
   if (!tui) {
     const lines = new RunLineFormatter();
+    const freeze = freezeSeam();
     engine.records.subscribe((r) => {
       if (values.json) ctx.stdout.write(`${recordJson(r)}\n`);
       else {
         const line = lines.line(r);
-        if (line !== null) ctx.stdout.write(`${line}\n`);
+        if (line !== null) {
+          ctx.stdout.write(`${line}\n`);
+          freeze(line);
+        }
       }
     });
   }

@@ -1,8 +1,9 @@
 /**
  * Must show: `kill -9` of `rram-bench run` at random points of a campaign (several seeds), then
  * `--resume`: the stored measurements equal a clean run's with the same seed — nothing lost,
- * nothing duplicated — and `PRAGMA integrity_check` is ok. The kill moment is chosen by watching
- * the progress lines (the k-th committed unit), never by sleeping.
+ * nothing duplicated — and `PRAGMA integrity_check` is ok. The kill moment is the k-th committed
+ * unit, k drawn per seed: the process reports it, freezes there (RRAM_BENCH_FREEZE_AFTER_UNITS)
+ * and is killed — never a sleep, never a race with the rest of the campaign.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,17 +33,25 @@ async function cleanRun(db: string, seed: number): Promise<{ uuid: string; commi
   };
 }
 
-/** Run `args` and SIGKILL it right after the `killAt`-th committed unit is reported. */
+/**
+ * Run `args` and SIGKILL it right after the `killAt`-th committed unit is reported. The process
+ * freezes there (RRAM_BENCH_FREEZE_AFTER_UNITS), so the kill lands at exactly that point.
+ */
 async function killedAt(
   args: string[],
   killAt: number,
 ): Promise<{ uuid: string; committedSeen: number }> {
   let seen = 0;
   let uuid = '';
-  const r = await spawnCli(args, (line, w) => {
-    uuid ||= /^run ([0-9a-f-]{36}):/.exec(line)?.[1] ?? '';
-    if (/ committed$/.test(line) && ++seen === killAt) w.kill('SIGKILL');
-  }).exited;
+  const r = await spawnCli(
+    args,
+    (line, w) => {
+      uuid ||= /^run ([0-9a-f-]{36}):/.exec(line)?.[1] ?? '';
+      if (/ committed$/.test(line) && ++seen === killAt) w.kill('SIGKILL');
+    },
+    { RRAM_BENCH_FREEZE_AFTER_UNITS: String(killAt) },
+  ).exited;
+  assert.equal(seen, killAt, 'nothing is reported after the freeze');
   assert.equal(r.signal, 'SIGKILL', `the process ended before the kill (${r.code}): ${r.stderr}`);
   return { uuid, committedSeen: seen };
 }
@@ -65,8 +74,7 @@ describe('kill -9 and --resume', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   // demo.yaml reports 8 program blocks + 8 infer batches = 16 multi-unit checkpoints (the
-  // characterisation is one unit). Kills land after one of the first 10, leaving a margin for
-  // the units a process still commits between printing a line and receiving the SIGKILL.
+  // characterisation is one unit). Kills land after one of the first 10.
   for (const seed of [1, 2, 3]) {
     it(`seed ${seed}: killed runs resume to exactly the clean run's measurements`, async () => {
       const clean = join(dir, `clean-${seed}.db`);

@@ -19,10 +19,12 @@ export interface Watched {
 export function spawnCli(
   args: string[],
   onLine: (line: string, w: Watched) => void = () => undefined,
+  env: NodeJS.ProcessEnv = {},
 ): Watched {
   const child = spawn(process.execPath, ['bin/rram-bench.js', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';
