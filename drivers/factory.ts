@@ -67,6 +67,16 @@ export function datasheetFor(
   return { ...d, conditions: { ...d.conditions } };
 }
 
+/** Benchmarks of the driver implementations (registered by src/bench/benchmarks/index.ts). */
+export { emulatorBenchmarks } from './emulator/benchmarks.ts';
+export { linkBenchmarks } from './serial/benchmarks.ts';
+
+/** The protocol conformance suite (`rram-bench conformance`), run against a board's port. */
+export { runConformance } from './serial/conformance.ts';
+export type { ConformanceReport, ConformanceResult } from './serial/conformance.ts';
+/** Seeded link faults for `serveEmulator`, per direction. */
+export type { FaultOptions, LinkFaults } from './serial/faults.ts';
+
 /** A serial port as `rram-bench ports` lists it. */
 export type { PortListing } from './serial/list-ports.ts';
 /** The serial ports of this machine, with USB vendor/product/serial where known. */

@@ -3,13 +3,13 @@
  * the wire level. `--emulator` runs the suite against the reference firmware on a pseudo-terminal
  * (what CI does, and what a firmware author compares a board with).
  */
-import { serveEmulator } from '../../drivers/factory.ts';
-import { BenchError } from '../../drivers/driver.ts';
 import {
   runConformance,
+  serveEmulator,
   type ConformanceReport,
   type ConformanceResult,
-} from '../../drivers/serial/conformance.ts';
+} from '../../drivers/factory.ts';
+import { BenchError } from '../../drivers/driver.ts';
 import type { CliContext, Command } from './command.ts';
 import { DEFAULT_PROFILE } from './chip-options.ts';
 import { ExitCode } from './exit-codes.ts';

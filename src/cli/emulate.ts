@@ -3,8 +3,7 @@
  * (another process — rram-bench, picocom, a firmware author's script — opens the printed path
  * through the operating system's serial layer) or on stdin/stdout. Optional seeded link faults.
  */
-import { serveEmulator } from '../../drivers/factory.ts';
-import type { FaultOptions } from '../../drivers/serial/faults.ts';
+import { serveEmulator, type FaultOptions } from '../../drivers/factory.ts';
 import type { CliContext, Command } from './command.ts';
 import { DEFAULT_PROFILE } from './chip-options.ts';
 import { numberOption } from './number-option.ts';

@@ -1,18 +1,16 @@
 /**
  * The benchmark registry: every benchmark `npm run bench` knows, in run order. To add some,
- * export a `Benchmark[]` from a file beside this one and spread it into the list.
+ * export a `Benchmark[]` from a file beside this one and spread it into the list. Benchmarks of
+ * the drivers' internals live beside the drivers and come through the factory.
  */
+import { emulatorBenchmarks, linkBenchmarks } from '../../../drivers/factory.ts';
 import type { Benchmark } from '../harness.ts';
-import { emulatorBenchmarks } from './emulator.ts';
 import { inferBenchmarks } from './infer.ts';
-import { linkBenchmarks } from './link.ts';
 import { programBenchmarks } from './program.ts';
-import { rngBenchmarks } from './rng.ts';
 import { storeBenchmarks } from './store.ts';
 
 /** All benchmarks, in the order they run. */
 export const benchmarks: readonly Benchmark[] = [
-  ...rngBenchmarks,
   ...emulatorBenchmarks,
   ...inferBenchmarks,
   ...programBenchmarks,

@@ -7,9 +7,7 @@
 import { lastValueFrom } from 'rxjs';
 import type { ChipDriver } from '../../../drivers/driver.ts';
 import { BenchError } from '../../../drivers/driver.ts';
-import type { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
-import { openChip } from '../../../drivers/factory.ts';
-import { findSocat, startPty } from '../../../drivers/serial/transports.ts';
+import { openChip, serveEmulator } from '../../../drivers/factory.ts';
 import type { ProgramReport } from '../../pipeline/program-event.ts';
 import { programRegion } from '../../pipeline/program.ts';
 import { seededRandom } from '../../pipeline/seeded-random.ts';
@@ -114,23 +112,16 @@ export const programBenchmarks: Benchmark[] = [
     description:
       'the board-verb full array through the firmware emulator on a pseudo-terminal (socat)',
     async run(): Promise<BenchResult> {
-      if (!findSocat())
-        throw new BenchError(
-          'IO',
-          'socat is needed for program.full_array_serial_s (apt-get install socat)',
-        );
-      const chip = await openChip({ emulator: true, seed: 1, clock: 'virtual' });
-      // startPty serves the emulated chip; the host side is reached through the factory by port.
-      const pty = await startPty(chip as EmulatorDriver);
+      // The emulated board on a pty (IO naming socat when it is missing), reached by port.
+      const board = await serveEmulator({ transport: 'pty', seed: 1, clock: 'virtual' });
       let driver: ChipDriver | undefined;
       try {
-        driver = await openChip({ port: pty.path });
+        driver = await openChip({ port: board.path });
         const { report, seconds } = await programFull(driver, 'board');
         return { value: seconds, unit: 's', higherIsBetter: false, target: 60, ...figures(report) };
       } finally {
         await driver?.close();
-        await pty.close();
-        await chip.close();
+        await board.close();
       }
     },
   },
