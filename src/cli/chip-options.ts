@@ -12,28 +12,55 @@ import { numberOption } from './number-option.ts';
 /** Profile the emulator uses when `--profile` is not given (the factory's default). */
 export const DEFAULT_PROFILE = 'vlsi19-hfo2-256';
 
-/** parseArgs specs of the chip options. */
-export const chipOptionSpecs = {
-  emulator: { type: 'boolean' },
+/** parseArgs specs of the options that describe an emulated chip (also used by `emulate`). */
+export const emulatorOptionSpecs = {
   profile: { type: 'string' },
   seed: { type: 'string' },
   'chip-state': { type: 'string' },
   time: { type: 'string' },
+} as const;
+
+/** parseArgs specs of the chip options. */
+export const chipOptionSpecs = {
+  emulator: { type: 'boolean' },
+  ...emulatorOptionSpecs,
   port: { type: 'string' },
   baud: { type: 'string' },
 } as const;
 
-/** The chip options' help lines, for a command's usage text. */
-export const chipOptionsUsage = `Chip (default: the emulated chip):
-  --emulator           use the in-process emulated chip
-  --profile NAME|FILE  emulator profile: vlsi19-hfo2-256 (default), ideal, harsh, or a JSON path
+/** Help lines of the emulated-chip options. */
+export const emulatorOptionsUsage = `  --profile NAME|FILE  emulator profile: vlsi19-hfo2-256 (default), ideal, harsh, or a JSON path
   --seed N             emulator seed, an integer (default 1)
   --chip-state FILE    load the emulated chip from FILE if it exists, save it there on close
   --time wall|virtual  emulator time: wall (default; relaxation runs in real time) or virtual
                        (chip time advances by each operation's modelled duration: a run
-                       repeats to the bit for a seed)
+                       repeats to the bit for a seed)`;
+
+/** The chip options' help lines, for a command's usage text. */
+export const chipOptionsUsage = `Chip (default: the emulated chip):
+  --emulator           use the in-process emulated chip
+${emulatorOptionsUsage}
   --port PATH          the test board's serial port, e.g. /dev/ttyUSB0
   --baud B             serial baud rate (default 921600)`;
+
+/** The emulated chip the options describe: profile, seed, state file and clock, validated. */
+export function toEmulatorOptions(values: {
+  profile?: string;
+  seed?: string;
+  'chip-state'?: string;
+  time?: string;
+}): { profile?: string; seed?: number; chipState?: string; clock?: 'wall' | 'virtual' } {
+  const seed = numberOption('--seed', values.seed, { integer: true, min: 0, max: 0xffffffff });
+  const clock = values.time;
+  if (clock !== undefined && clock !== 'wall' && clock !== 'virtual')
+    throw usage(`--time must be wall or virtual, not ${clock}`);
+  return {
+    ...(values.profile !== undefined && { profile: values.profile }),
+    ...(seed !== undefined && { seed }),
+    ...(values['chip-state'] !== undefined && { chipState: values['chip-state'] }),
+    ...(clock !== undefined && { clock }),
+  };
+}
 
 /** Parsed values of the chip options, as parseArgs returns them. */
 export interface ChipOptionValues {
@@ -51,7 +78,8 @@ export interface ChipOptionValues {
  * emulator is used; when that was not asked for explicitly, say so on `stderr`.
  */
 export function toOpenChipOptions(values: ChipOptionValues, stderr: TextSink): OpenChipOptions {
-  const seed = numberOption('--seed', values.seed, { integer: true, min: 0, max: 0xffffffff });
+  // A malformed value is named before any question of which options go together.
+  toEmulatorOptions({ seed: values.seed });
   const baud = numberOption('--baud', values.baud, { integer: true, min: 1 });
   const emulatorOnly = (['profile', 'seed', 'chip-state', 'time'] as const).filter(
     (k) => values[k] !== undefined,
@@ -63,19 +91,11 @@ export function toOpenChipOptions(values: ChipOptionValues, stderr: TextSink): O
     return { port: values.port, ...(baud !== undefined && { baud }) };
   }
   if (baud !== undefined) throw usage('--baud applies to --port only');
-  const clock = values.time;
-  if (clock !== undefined && clock !== 'wall' && clock !== 'virtual')
-    throw usage(`--time must be wall or virtual, not ${clock}`);
-  const profile = values.profile ?? DEFAULT_PROFILE;
+  const emulated = toEmulatorOptions(values);
+  const profile = emulated.profile ?? DEFAULT_PROFILE;
   if (!values.emulator)
     stderr.write(`no --port given: using the emulated chip (profile ${profile})\n`);
-  return {
-    emulator: true,
-    profile,
-    ...(seed !== undefined && { seed }),
-    ...(values['chip-state'] !== undefined && { chipState: values['chip-state'] }),
-    ...(clock !== undefined && { clock }),
-  };
+  return { emulator: true, ...emulated, profile };
 }
 
 /** Open the chip, run `fn` with it, and close it whatever happens. */

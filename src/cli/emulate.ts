@@ -5,7 +5,7 @@
  */
 import { serveEmulator, type FaultOptions } from '../../drivers/factory.ts';
 import type { CliContext, Command } from './command.ts';
-import { DEFAULT_PROFILE } from './chip-options.ts';
+import { emulatorOptionSpecs, emulatorOptionsUsage, toEmulatorOptions } from './chip-options.ts';
 import { numberOption } from './number-option.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 import { BenchError } from '../../drivers/driver.ts';
@@ -14,10 +14,7 @@ const options = {
   pty: { type: 'boolean' },
   stdio: { type: 'boolean' },
   path: { type: 'string' },
-  profile: { type: 'string' },
-  seed: { type: 'string' },
-  'chip-state': { type: 'string' },
-  time: { type: 'string' },
+  ...emulatorOptionSpecs,
   baud: { type: 'string' },
   'fault-seed': { type: 'string' },
   'fault-corrupt': { type: 'string' },
@@ -41,10 +38,7 @@ Options:
   --pty                serve on a pseudo-terminal pair (needs socat: apt-get install socat)
   --path P             --pty: the path to create (a symlink; default in a new temp directory)
   --stdio              serve on stdin/stdout
-  --profile NAME|FILE  emulator profile (default ${DEFAULT_PROFILE})
-  --seed N             emulator seed (default 1)
-  --chip-state FILE    load the chip from FILE if it exists, save it there on exit
-  --time wall|virtual  emulator time (default wall)
+${emulatorOptionsUsage}
   --baud B             throttle the link to B baud, 8N1 (default: as fast as the pty)
 Link faults (seeded; on both directions unless noted):
   --fault-seed N             seed of the faults (default 1)
@@ -103,17 +97,13 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (values.pty === values.stdio)
     throw new BenchError('USAGE', 'give exactly one of --pty or --stdio');
-  if (values.time !== undefined && values.time !== 'wall' && values.time !== 'virtual')
-    throw new BenchError('USAGE', `--time must be wall or virtual, not ${values.time}`);
+  const emulated = toEmulatorOptions(values);
   const faults = faultOptions(values);
   if (values.stdio && (faults || values.path !== undefined))
     throw new BenchError('USAGE', '--path and link faults apply to --pty only');
   const board = await serveEmulator({
     transport: values.stdio ? 'stdio' : 'pty',
-    profile: values.profile,
-    seed: numberOption('--seed', values.seed, { integer: true, min: 0, max: 0xffffffff }),
-    chipState: values['chip-state'],
-    clock: values.time,
+    ...emulated,
     baud: numberOption('--baud', values.baud, { integer: true, min: 1 }),
     path: values.path,
     faults,
