@@ -5,7 +5,8 @@
  */
 import type { Range, Region } from '../../drivers/driver.ts';
 import type { StepOf } from './campaign-schema.ts';
-import { prototypes, uniform } from './synthetic-dataset.ts';
+import { seededRandom } from '../pipeline/seeded-random.ts';
+import { prototypes } from './synthetic-dataset.ts';
 
 type Pattern = NonNullable<StepOf<'program'>['pattern']>;
 
@@ -35,7 +36,7 @@ export function patternTargets(
           out[i * cols + j] = (i + j) % 2 === 0 ? pattern.high : pattern.low;
       break;
     case 'random': {
-      const rand = uniform(pattern.seed ?? seed);
+      const rand = seededRandom(pattern.seed ?? seed);
       for (let k = 0; k < out.length; k++)
         out[k] = pattern.min + (pattern.max - pattern.min) * rand();
       break;

@@ -4,21 +4,11 @@
  * with a fraction `flip` of the inputs flipped. The `prototypes` program pattern writes the same
  * prototypes into the columns, so a chip that multiplies well classifies well.
  */
-
-/** mulberry32: a small seeded uniform generator in [0, 1). */
-export function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let z = Math.imul(s ^ (s >>> 15), 1 | s);
-    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../pipeline/seeded-random.ts';
 
 /** `classes × inputs` prototypes, 0 or 1, half the inputs of each class high. */
 export function prototypes(classes: number, inputs: number, seed: number): Uint8Array {
-  const rand = uniform(seed ^ 0x9e3779b9);
+  const rand = seededRandom(seed ^ 0x9e3779b9);
   const out = new Uint8Array(classes * inputs);
   for (let c = 0; c < classes; c++) {
     const order = Array.from({ length: inputs }, (_, i) => i);
@@ -45,7 +35,7 @@ export function syntheticDataset(
 ): Dataset {
   const protoSeed = spec.seed ?? seed;
   const proto = prototypes(spec.classes, inputs, protoSeed);
-  const rand = uniform(protoSeed + 1);
+  const rand = seededRandom(protoSeed + 1);
   const x = new Float32Array(spec.samples * inputs);
   const labels = new Int32Array(spec.samples);
   for (let s = 0; s < spec.samples; s++) {

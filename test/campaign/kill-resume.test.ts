@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom } from '../../src/pipeline/seeded-random.ts';
 import { integrity, measurementsOf, spawnCli, statusOf } from './run-db.ts';
 
 const CAMPAIGN = 'fixtures/campaigns/demo.yaml';
@@ -56,17 +57,6 @@ async function killedAt(
   return { uuid, committedSeen: seen };
 }
 
-/** mulberry32, to pick kill points reproducibly per seed. */
-function rand(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let z = Math.imul(s ^ (s >>> 15), 1 | s);
-    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('kill -9 and --resume', function () {
   this.timeout(180_000);
   let dir: string;
@@ -81,7 +71,7 @@ describe('kill -9 and --resume', function () {
       const { uuid: cleanUuid, commits } = await cleanRun(clean, seed);
       assert.ok(commits >= 10, `${commits} checkpoints reported`);
       const db = join(dir, `killed-${seed}.db`);
-      const pick = rand(seed * 7919);
+      const pick = seededRandom(seed * 7919);
       const args = [
         'run',
         CAMPAIGN,

@@ -12,10 +12,10 @@ import { characterize, characterizationTargets } from '../../pipeline/characteri
 import type { CharacterizeOptions } from '../../pipeline/characterize.ts';
 import type { NoiseModelJson } from '../../pipeline/noise-model.ts';
 import { observe } from '../../pipeline/observe.ts';
-import { CellStatus } from '../../programming/cell-status.ts';
 import type { Measurement } from '../../store/measurement.ts';
 import type { StepOf } from '../campaign-schema.ts';
 import type { StepRunner } from '../step-runner.ts';
+import { toResult } from './program-step.ts';
 import { READ_ROW_S } from './simple-steps.ts';
 
 /** Expected write-verify pulses per cell, for estimates. */
@@ -52,12 +52,7 @@ export function characterizeStep(s: StepOf<'characterize'>): StepRunner {
             out.push({
               kind: 'program',
               targetsMicroS: r.targetsMicroS,
-              result: {
-                region: r.region,
-                finalMicroS: r.finalMicroS,
-                pulses: r.pulses,
-                converged: Uint8Array.from(r.status, (st) => (st === CellStatus.Converged ? 1 : 0)),
-              },
+              result: toResult(r),
             });
           } else if (e.step === 'relaxation')
             out.push({

@@ -22,6 +22,7 @@ import type { MvmMeasurement } from '../../store/measurement.ts';
 import type { StepOf } from '../campaign-schema.ts';
 import type { StepRunner } from '../step-runner.ts';
 import { syntheticDataset } from '../synthetic-dataset.ts';
+import { windowAt } from './simple-steps.ts';
 
 /** The infer step. */
 export function inferStep(s: StepOf<'infer'>): StepRunner {
@@ -150,7 +151,7 @@ export function inferStep(s: StepOf<'infer'>): StepRunner {
       };
     },
     check(chip: ChipInfo, readout) {
-      const next = checkConfigure(chip, readout, change, (b) => (2 ** b + 2) / chip.clockHz);
+      const next = checkConfigure(chip, readout, change, windowAt(chip));
       if (outputsNeeded > region.cols)
         throw new BenchError(
           'INVALID_ARGUMENT',

@@ -7,7 +7,7 @@
  * exactly the blocks committed, and a re-check never straddles a checkpoint.
  */
 import { filter } from 'rxjs';
-import type { ChipInfo, Region } from '../../../drivers/driver.ts';
+import type { ChipInfo, ProgramResult, Region } from '../../../drivers/driver.ts';
 import { checkProgram } from '../../../drivers/limits.ts';
 import { observe } from '../../pipeline/observe.ts';
 import type { ProgramReport } from '../../pipeline/program-event.ts';
@@ -145,7 +145,7 @@ export function programStep(
 }
 
 /** A block's report as the store keeps it: per-cell final conductance, pulses, converged. */
-function toResult(report: ProgramReport) {
+export function toResult(report: ProgramReport): ProgramResult {
   return {
     region: report.region,
     finalMicroS: report.finalMicroS,

@@ -9,6 +9,11 @@ import { mapStats } from './map-stats.ts';
 /** Modelled time of one row-parallel read (s), as the emulator's. */
 export const READ_ROW_S = 1e-6;
 
+/** Integration window (s) assumed at `bits` of precision when checking a readout change. */
+export function windowAt(chip: ChipInfo): (bits: number) => number {
+  return (bits) => (2 ** bits + 2) / chip.clockHz;
+}
+
 /** `identify`: who the chip is (stored with the run's chip row; nothing per unit). */
 export function identifyStep(): StepRunner {
   let chip: ChipInfo | undefined;
@@ -56,8 +61,7 @@ export function configureStep(s: StepOf<'configure'>): StepRunner {
       return [];
     },
     finish: () => ({ summary: { ...(applied ?? change) }, measurements: [] }),
-    check: (chip, readout) =>
-      checkConfigure(chip, readout, change, (b) => (2 ** b + 2) / chip.clockHz),
+    check: (chip, readout) => checkConfigure(chip, readout, change, windowAt(chip)),
     estimateS: () => 0,
   };
 }
