@@ -30,6 +30,12 @@ function repliesWith(ctx: ConformanceContext, seq: number | '-', from: number): 
   return ctx.wire.lines.slice(from).filter((l) => seqOf(l) === seq).length;
 }
 
+/** `<seq> *IDN? XXX…*CRC\n`, padded to `bytes` bytes, terminator included (§2.6). */
+function paddedIdn(seq: number, bytes: number): string {
+  const prefix = `${seq} *IDN? `;
+  return `${withCrc(prefix + 'X'.repeat(bytes - 1 - prefix.length - 5))}\n`;
+}
+
 export const FRAMING_CHECKS: readonly ConformanceCheck[] = [
   {
     clause: '§2.1',
@@ -179,9 +185,7 @@ export const FRAMING_CHECKS: readonly ConformanceCheck[] = [
     changesState: false,
     async run(ctx) {
       const seq = ctx.oobSeq();
-      const prefix = `${seq} *IDN? `;
-      const pad = 'X'.repeat(MAX_LINE_BYTES - 1 - prefix.length - 5);
-      const line = `${withCrc(prefix + pad)}\n`;
+      const line = paddedIdn(seq, MAX_LINE_BYTES);
       if (line.length !== MAX_LINE_BYTES) fail(`internal: built a ${line.length}-byte line`);
       // *IDN? with an argument: ERR 111 is the expected answer; any answer shows it was read.
       const reply = await ctx.exchange(line);
@@ -194,9 +198,7 @@ export const FRAMING_CHECKS: readonly ConformanceCheck[] = [
     changesState: false,
     async run(ctx) {
       const seq = ctx.oobSeq();
-      const prefix = `${seq} *IDN? `;
-      const pad = 'X'.repeat(MAX_LINE_BYTES - prefix.length - 5);
-      const line = `${withCrc(prefix + pad)}\n`; // one byte over the maximum
+      const line = paddedIdn(seq, MAX_LINE_BYTES + 1); // one byte over the maximum
       const delta = await ctx.expectDropped(line, seq, `a ${line.length}-byte line`);
       expect(
         delta.long === 1,

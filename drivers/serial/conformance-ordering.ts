@@ -49,6 +49,19 @@ function notAnswered(ctx: ConformanceContext, seq: number, from: number, why: st
   if (l) fail(`seq ${seq} was answered ${why}: ${shown(l.raw)}`);
 }
 
+/**
+ * Open a session and send the request after next (`n1`, CONF?) so that it is held behind the
+ * missing `n`; `from` marks the wire before it.
+ */
+async function holdOne(ctx: ConformanceContext): Promise<{ n: number; n1: number; from: number }> {
+  const s = await ctx.session();
+  const n = s.take();
+  const n1 = s.take();
+  const from = ctx.wire.mark();
+  await ctx.wire.send(encodeRequest(n1, 'CONF?'));
+  return { n, n1, from };
+}
+
 export const ORDERING_CHECKS: readonly ConformanceCheck[] = [
   {
     clause: '§5.1',
@@ -56,11 +69,7 @@ export const ORDERING_CHECKS: readonly ConformanceCheck[] = [
       'a request ahead of a missing seq is held; when the missing one arrives both run in seq order',
     changesState: false,
     async run(ctx) {
-      const s = await ctx.session();
-      const n = s.take();
-      const n1 = s.take();
-      const from = ctx.wire.mark();
-      await ctx.wire.send(encodeRequest(n1, 'CONF?'));
+      const { n, n1, from } = await holdOne(ctx);
       await ctx.askOk('*IDN?'); // answered at once; n+1 must still be held behind it
       notAnswered(ctx, n1, from, `before seq ${n} arrived (it must be held)`);
       await ctx.wire.send(encodeRequest(n, 'CONF?'));
@@ -241,11 +250,7 @@ export const ORDERING_CHECKS: readonly ConformanceCheck[] = [
     title: 'handshake queries are answered at once while a request is held',
     changesState: false,
     async run(ctx) {
-      const s = await ctx.session();
-      const n = s.take();
-      const n1 = s.take();
-      const from = ctx.wire.mark();
-      await ctx.wire.send(encodeRequest(n1, 'CONF?'));
+      const { n, n1, from } = await holdOne(ctx);
       for (const verb of ['*IDN?', 'PROT?', 'LIM?', 'LINK?']) okValue(await ctx.ask(verb), verb);
       notAnswered(ctx, n1, from, 'before the missing seq arrived');
       await ctx.wire.send(encodeRequest(n, 'CONF?'));
@@ -258,13 +263,8 @@ export const ORDERING_CHECKS: readonly ConformanceCheck[] = [
     title: 'a retry of a held request is ignored: it gets one reply, when it runs',
     changesState: false,
     async run(ctx) {
-      const s = await ctx.session();
-      const n = s.take();
-      const n1 = s.take();
-      const from = ctx.wire.mark();
-      const held = encodeRequest(n1, 'CONF?');
-      await ctx.wire.send(held);
-      await ctx.wire.send(held);
+      const { n, n1, from } = await holdOne(ctx);
+      await ctx.wire.send(encodeRequest(n1, 'CONF?')); // the identical line again
       await ctx.askOk('LINK?');
       await ctx.wire.send(encodeRequest(n, 'CONF?'));
       await replies(ctx, [n, n1], from);
@@ -315,11 +315,7 @@ export const ORDERING_CHECKS: readonly ConformanceCheck[] = [
     title: 'IDLE acts at once, and the ordering steps over its seq',
     changesState: false,
     async run(ctx) {
-      const s = await ctx.session();
-      const n = s.take();
-      const n1 = s.take();
-      const from = ctx.wire.mark();
-      await ctx.wire.send(encodeRequest(n1, 'CONF?'));
+      const { n, n1, from } = await holdOne(ctx);
       okValue(await ctx.exchange(encodeRequest(n, 'IDLE')), `IDLE at seq ${n}`);
       const [held] = await replies(ctx, [n1], from);
       expect(held!.reply?.kind === 'ok', `the held request was answered ${shown(held!.raw)}`);

@@ -5,12 +5,11 @@
  * framing defect is reported once, against §2.4, instead of making every later check time out.
  */
 import type { Duplex } from 'node:stream';
-import { ReadlineParser } from '@serialport/parser-readline';
-import { SerialPortStream } from '@serialport/stream';
-import { bindingOf, type Binding } from './binding.ts';
+import type { SerialPortStream } from '@serialport/stream';
+import type { Binding } from './binding.ts';
 import { parseReply, withCrc, type BadLine, type Reply, type ReplySeq } from './codec.ts';
-import { LineGuard } from './line-guard.ts';
-import { portOpenError } from './port-error.ts';
+import { guardedLines, type LineGuard } from './line-guard.ts';
+import { openPort } from './port-connection.ts';
 
 /** Where the board is: a port path (opened here), or a stream already connected to it. */
 export type ConformanceTarget =
@@ -57,7 +56,7 @@ export interface WireOptions {
 export class ConformanceWire {
   /** Every line received, in order. */
   readonly lines: BoardLine[] = [];
-  private readonly guard = new LineGuard();
+  private readonly guard: LineGuard;
   private readonly wakers = new Set<() => void>();
   private lost: Error | undefined;
 
@@ -68,9 +67,8 @@ export class ConformanceWire {
     /** True when this wire opened the port and so closes it. */
     private readonly owned: boolean,
   ) {
-    // latin1 maps every byte to one char, so a byte outside ASCII stays visible (§1.2).
-    const parser = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
-    stream.pipe(this.guard).pipe(parser);
+    const { guard, parser } = guardedLines(stream);
+    this.guard = guard;
     let cutBefore = 0;
     parser.on('data', (raw: string) => {
       const cut = this.guard.longLines > cutBefore;
@@ -95,19 +93,7 @@ export class ConformanceWire {
       return new ConformanceWire(target.name, target.stream, false);
     const path = typeof target === 'string' ? target : target.path;
     const binding = typeof target === 'string' ? undefined : target.binding;
-    const port = new SerialPortStream({
-      binding: bindingOf(binding),
-      path,
-      baudRate: options.baudRate ?? 921600,
-      autoOpen: false,
-    });
-    try {
-      await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-      await new Promise<void>((resolve, reject) => port.flush((e) => (e ? reject(e) : resolve())));
-    } catch (e) {
-      if (port.isOpen) port.close();
-      throw portOpenError(path, e);
-    }
+    const port = await openPort(path, options.baudRate ?? 921600, binding);
     return new ConformanceWire(path, port, true);
   }
 

@@ -5,7 +5,8 @@
  * early with a newline (the parser then emits a fragment that fails its CRC and is dropped) and
  * discards the rest of it up to the next newline. §2.6
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { ReadlineParser } from '@serialport/parser-readline';
 import { MAX_LINE_BYTES } from './codec.ts';
 
 export class LineGuard extends Transform {
@@ -44,4 +45,16 @@ export class LineGuard extends Transform {
     if (!this.discarding && start < chunk.length) out.push(chunk.subarray(start));
     done(null, out.length ? Buffer.concat(out) : undefined);
   }
+}
+
+/**
+ * Pipe `source` through a new LineGuard into a readline parser that emits each line without its
+ * `\n` (a `\r` before it is kept). latin1 maps every byte to one char, so a byte outside ASCII
+ * stays visible to the charset check (§1.2).
+ */
+export function guardedLines(source: Readable): { guard: LineGuard; parser: ReadlineParser } {
+  const guard = new LineGuard();
+  const parser = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
+  source.pipe(guard).pipe(parser);
+  return { guard, parser };
 }

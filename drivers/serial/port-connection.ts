@@ -5,9 +5,8 @@
  * `onLost`; closing it on purpose is not a loss.
  */
 import { bindingOf, type Binding, type PortInfo } from './binding.ts';
-import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPortStream } from '@serialport/stream';
-import { LineGuard } from './line-guard.ts';
+import { guardedLines } from './line-guard.ts';
 import { portOpenError } from './port-error.ts';
 import { realTimers, type TimerHandle, type Timers } from './timers.ts';
 
@@ -44,22 +43,35 @@ export interface ConnectionOptions {
   timers?: Timers;
 }
 
-/** Open a port, flush what it holds, and start delivering lines. Throws IO BenchErrors. */
-export async function openConnection(o: ConnectionOptions): Promise<Connection> {
+/**
+ * Open a port at `path` and flush what it holds (§7.1: stale bytes from before we came would
+ * otherwise look like replies). Throws IO BenchErrors; a port that opened but failed to flush is
+ * closed again.
+ */
+export async function openPort(
+  path: string,
+  baudRate: number,
+  binding?: Binding,
+): Promise<SerialPortStream> {
   const port = new SerialPortStream({
-    binding: bindingOf(o.binding),
-    path: o.path,
-    baudRate: o.baudRate,
+    binding: bindingOf(binding),
+    path,
+    baudRate,
     autoOpen: false,
   });
   try {
     await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-    // §7.1: stale bytes from before we came would otherwise look like replies.
     await new Promise<void>((resolve, reject) => port.flush((e) => (e ? reject(e) : resolve())));
   } catch (e) {
     if (port.isOpen) port.close();
-    throw portOpenError(o.path, e);
+    throw portOpenError(path, e);
   }
+  return port;
+}
+
+/** Open a port, flush what it holds, and start delivering lines. Throws IO BenchErrors. */
+export async function openConnection(o: ConnectionOptions): Promise<Connection> {
+  const port = await openPort(o.path, o.baudRate, o.binding);
   let closing = false;
   let lost = false;
   let queuedBytes = 0;
@@ -68,10 +80,7 @@ export async function openConnection(o: ConnectionOptions): Promise<Connection> 
     lost = true;
     o.onLost(reason);
   };
-  const guard = new LineGuard();
-  // latin1 maps every byte to one char, so a corrupted byte stays visible to the charset check.
-  const parser = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
-  port.pipe(guard).pipe(parser);
+  const { guard, parser } = guardedLines(port);
   parser.on('data', (line: string) => {
     if (!closing) o.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
   });
