@@ -1,4 +1,5 @@
 /** The demo's data: the conductance pattern it programs, its random inputs, and count statistics. */
+import { seededRandom } from '../pipeline/seeded-random.ts';
 
 /**
  * Targets (µS, row-major) for a `size × size` region: a diagonal gradient from `lo` to `hi`,
@@ -18,18 +19,11 @@ export function patternTargets(size: number, lo: number, hi: number): Float32Arr
   return out;
 }
 
-/** `batch × n` uniform random inputs in `[0, 2^bits − 1]`, seeded (mulberry32). */
+/** `batch × n` uniform random inputs in `[0, 2^bits − 1]`, seeded. */
 export function randomInputs(batch: number, n: number, bits: number, seed: number): Uint8Array {
-  const out = new Uint8Array(batch * n);
+  const u = seededRandom(seed);
   const levels = 1 << bits;
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (s + 0x6d2b79f5) | 0;
-    let z = Math.imul(s ^ (s >>> 15), 1 | s);
-    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
-    out[i] = Math.floor((((z ^ (z >>> 14)) >>> 0) / 4294967296) * levels);
-  }
-  return out;
+  return Uint8Array.from({ length: batch * n }, () => Math.floor(u() * levels));
 }
 
 /** Mean, standard deviation, extremes and zero fraction of some values. */
