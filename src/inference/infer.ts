@@ -30,8 +30,8 @@ export interface InferenceOutput {
   batch: number;
   /** Raw counts of the last layer, as the chip returned them. */
   counts: Uint8Array;
-  /** Last layer's q(G+) − q(G−) (linear counts), `batch × outputs`. */
-  differential: Float32Array;
+  /** Last layer's q(G+) − q(G−) (linear counts), `batch × outputs`; decoded on first read. */
+  readonly differential: Float32Array;
   /** Energy (J) and chip time (s) of all the layer MVMs of the batch. */
   energyJ: number;
   latencyS: number;
@@ -100,17 +100,23 @@ export function infer(
     let chain: Observable<Acc> = of({ values: pulses, energyJ: 0, latencyS: 0 });
     for (let i = 0; i < layers.length; i++) chain = chain.pipe(concatMap((a) => step(i, a)));
     const out = chain.pipe(
-      map((a): InferenceOutput => ({
-        index,
-        batch: pulses.length / k,
-        counts: a.values,
-        differential: decodeDifferential(end.layer, a.values, {
-          model,
-          calibration: end.calibration,
-        }),
-        energyJ: a.energyJ,
-        latencyS: a.latencyS,
-      })),
+      map((a): InferenceOutput => {
+        let differential: Float32Array | undefined;
+        return {
+          index,
+          batch: pulses.length / k,
+          counts: a.values,
+          // Decoded when first read: a consumer that keeps only the counts pays nothing for it.
+          get differential() {
+            return (differential ??= decodeDifferential(end.layer, a.values, {
+              model,
+              calibration: end.calibration,
+            }));
+          },
+          energyJ: a.energyJ,
+          latencyS: a.latencyS,
+        };
+      }),
     );
     const consume = options.consume;
     return consume

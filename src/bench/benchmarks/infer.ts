@@ -4,7 +4,7 @@
  * the default emulated profile. The driver's own rate is measured in the same run on the same
  * chip, as the baseline: the pipeline must keep ≥ 80% of it (the target is set from it).
  */
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map } from 'rxjs';
 import type { ChipDriver } from '../../../drivers/driver.ts';
 import { openChip } from '../../../drivers/factory.ts';
 import { deployLayer } from '../../inference/deploy-layer.ts';
@@ -57,7 +57,10 @@ async function pipelineRate(chip: ChipDriver, layer: PlacedLayer, inputs: Uint8A
   const run = async (minS: number) => {
     const counter = { batches: 0, t0: 0 };
     await lastValueFrom(
-      infer(chip, [{ layer }], timedBatches(inputs, minS, counter), { model, inFlight: 2 }),
+      // Reading `differential` is what makes the pipeline decode each batch.
+      infer(chip, [{ layer }], timedBatches(inputs, minS, counter), { model, inFlight: 2 }).pipe(
+        map((o) => o.differential),
+      ),
       { defaultValue: undefined },
     );
     return (counter.batches * BATCH) / ((performance.now() - counter.t0) / 1000);
