@@ -71,6 +71,19 @@ export class Readout {
     }
   }
 
+  /** What a conversion of `cols` needs: full scale, saturation, and per-column gain (× `scale`) and offset (counts). */
+  private settingsFor(cols: readonly number[], s: ConversionSettings, scale: number) {
+    const top = (1 << s.precisionBits) - 1;
+    return {
+      n: cols.length,
+      top,
+      nSat: saturationCount(this.profile, s),
+      linear: this.profile.ifc.linear,
+      gain: Float32Array.from(cols, (c) => this.gain[c]! * scale),
+      offset: Float32Array.from(cols, (c) => this.offset[c]! * top),
+    };
+  }
+
   /**
    * COUNT readout of raw column sums in one pass (the hot path of every MVM): adds the read
    * noise (σ = √variance, drawn with `rng.quickNormal`; none without a variance), scales
@@ -86,12 +99,7 @@ export class Readout {
     s: ConversionSettings,
     out: Uint8Array,
   ): { spikes: number; conversionS: number } {
-    const n = cols.length;
-    const top = (1 << s.precisionBits) - 1;
-    const nSat = saturationCount(this.profile, s);
-    const linear = this.profile.ifc.linear;
-    const gain = Float32Array.from(cols, (c) => this.gain[c]! * scale);
-    const offset = Float32Array.from(cols, (c) => this.offset[c]! * top);
+    const { n, top, nSat, linear, gain, offset } = this.settingsFor(cols, s, scale);
     let spikes = 0;
     for (let b = 0; b < batch; b++) {
       const o = b * n;
@@ -124,14 +132,9 @@ export class Readout {
     s: ConversionSettings,
     out: Uint8Array,
   ): { spikes: number; conversionS: number } {
-    const n = cols.length;
-    const bits = s.precisionBits;
-    const top = (1 << bits) - 1;
-    const nSat = saturationCount(this.profile, s);
-    const linear = this.profile.ifc.linear;
-    const gain = Float32Array.from(cols, (c) => this.gain[c]!);
-    const offset = Float32Array.from(cols, (c) => this.offset[c]! * top);
     if (s.mode === 'COUNT') return this.countNoisy(q, undefined, 1, undefined, batch, cols, s, out);
+    const bits = s.precisionBits;
+    const { n, top, nSat, linear, gain, offset } = this.settingsFor(cols, s, 1);
     let spikes = 0;
     // TTFS: first-spike ticks; the timing threshold stops the layer once enough columns fired.
     const stopAfter = Math.max(1, Math.ceil(s.ttfsStopFraction * n));
