@@ -15,8 +15,9 @@
  * The step is a fraction of the distance to the saturation level, so steps shrink near the
  * window edges (soft bounds) as in aihwkit's ReRAM presets.
  *
- * Relaxation: G(t) = G0 + σ(G0, t − t_pulse)·shrink·z, clamped to [G_lo_d, G_hi_d], with z ~ N(0,1)
- * redrawn at every pulse (zero mean by construction) and shrink reduced per programming round.
+ * Relaxation: G(t) = G0 + shrink·X(G0, t − t_pulse, seed), clamped to [floor, G_hi_d], where X is
+ * the random walk of relaxation.ts, seeded by a fresh 32-bit draw at every pulse (zero mean by
+ * construction) and shrink is reduced per programming round.
  */
 import type { Polarity } from '../driver.ts';
 import { BenchError } from '../driver.ts';
@@ -89,8 +90,10 @@ export const STATE_ARRAYS = {
   formV: Float32Array,
   /** Chip time of the last effective pulse (s). */
   tLast: Float64Array,
-  /** Relaxation amplitude shrink·z of the current round (dimensionless, multiplies σ). */
+  /** Relaxation multiplier of the current round: the cell's shrink, 0 without relaxation. */
   relaxAmp: Float32Array,
+  /** Seed of the current round's relaxation random walk (relaxation.ts `excursion`). */
+  relaxSeed: Uint32Array,
   /** Accumulated re-programming shrink multiplier. */
   shrink: Float32Array,
   /** Programming rounds so far (0: never pulsed since forming). */
@@ -189,7 +192,8 @@ export class CellArray {
     a.g0[i] = clamp(g, c.gMinMicroS, a.gHi[i]!);
     // A freshly formed filament relaxes like a freshly written one (forming is not a round).
     a.tLast[i] = this.clock.now();
-    a.relaxAmp[i] = this.relax.isZero ? 0 : this.rng.normal();
+    a.relaxAmp[i] = this.relax.isZero ? 0 : 1;
+    a.relaxSeed[i] = this.rng.nextU32();
     this.version++;
     return true;
   }
@@ -254,7 +258,8 @@ export class CellArray {
     }
     a.g0[i] = g;
     a.tLast[i] = t;
-    a.relaxAmp[i] = this.relax.isZero ? 0 : shrink * this.rng.normal();
+    a.relaxAmp[i] = this.relax.isZero ? 0 : shrink;
+    a.relaxSeed[i] = this.rng.nextU32();
     this.version++;
   }
 
@@ -279,8 +284,8 @@ export class CellArray {
     const g0 = a.g0[i]!;
     const amp = a.relaxAmp[i]!;
     if (amp === 0) return g0;
-    const sigma = this.relax.sigmaAt(g0, t - a.tLast[i]!);
-    return clamp(g0 + sigma * amp, a.gLo[i]!, a.gHi[i]!);
+    const x = this.relax.excursion(g0, t - a.tLast[i]!, a.relaxSeed[i]!);
+    return clamp(g0 + amp * x, this.relax.floorMicroS, a.gHi[i]!);
   }
 
   /** All true conductances at time `t` into `out` (rows×cols, row-major, µS). */
@@ -288,8 +293,9 @@ export class CellArray {
     const n = this.size;
     if (out.length < n)
       throw new RangeError(`conductanceMap needs ${n} entries, got ${out.length}`);
-    const { g0, relaxAmp, tLast, gLo, gHi } = this.a;
+    const { g0, relaxAmp, relaxSeed, tLast, gHi } = this.a;
     const relax = this.relax;
+    const lo = relax.floorMicroS;
     for (let i = 0; i < n; i++) {
       const base = g0[i]!;
       const amp = relaxAmp[i]!;
@@ -297,19 +303,22 @@ export class CellArray {
         out[i] = base;
         continue;
       }
-      const g = base + relax.sigmaAt(base, t - tLast[i]!) * amp;
-      const lo = gLo[i]!;
+      const g = base + amp * relax.excursion(base, t - tLast[i]!, relaxSeed[i]!);
       const hi = gHi[i]!;
       out[i] = g < lo ? lo : g > hi ? hi : g;
     }
   }
 
-  /** One noisy read of cell `i` now (µS), averaged over `average` reads: σ = readNoise.relative·G/√average. */
+  /**
+   * One noisy read of cell `i` now (µS), averaged over `average` reads:
+   * σ = √((relative·G)² + additive²)/√average.
+   */
   read(i: number, average = 1): number {
     const g = this.conductanceAt(i, this.clock.now());
-    const rel = this.profile.readNoise.relative;
-    if (rel === 0) return g;
-    return g + ((rel * g) / Math.sqrt(Math.max(1, average))) * this.rng.normal();
+    const { relative: rel, additiveMicroS: add } = this.profile.readNoise;
+    if (rel === 0 && add === 0) return g;
+    const sigma = Math.sqrt(rel * rel * g * g + add * add);
+    return g + (sigma / Math.sqrt(Math.max(1, average))) * this.rng.normal();
   }
 
   /**

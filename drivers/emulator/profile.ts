@@ -101,12 +101,19 @@ export const profileSchema = z
       .strict(),
     relaxation: z
       .object({
-        /** Times after programming at which σ is given (s), ascending. */
+        /** Times after programming at which σ is published (s), ascending. */
         timesS: z.array(pos).min(1),
-        /** Conductance points (G/gMax) at which σ is given, ascending in [0, 1]. */
-        gOverGmax: z.array(fraction).min(1),
-        /** σ (µS): one row per time, one column per conductance point. */
-        sigmaMicroS: z.array(z.array(nonNeg)),
+        /**
+         * σ of G(t) − G0 (µS) per published time: polynomial coefficients c0, c1, … in
+         * x = G0/gMax (clamped to [0, 1]), scaled by gMax/referenceGmaxMicroS. Negative σ reads 0.
+         */
+        sigmaPolyMicroS: z.array(z.array(z.number()).min(1)),
+        /** The gMax (µS) the coefficients were fitted at. Default 40 (aihwkit's ReRamWan2022). */
+        referenceGmaxMicroS: pos.default(40),
+        /** Lower clamp of a relaxing conductance (µS). Default 0 (aihwkit clamps at 0). */
+        floorMicroS: nonNeg.default(0),
+        /** Where the coefficients come from. */
+        source: z.string().optional(),
         /** σ multiplier per re-programming round (0–1]. */
         reprogramShrink: z.number().gt(0).max(1),
         /** Lower bound of the accumulated multiplier. */
@@ -115,15 +122,18 @@ export const profileSchema = z
         roundGapS: pos,
       })
       .strict()
-      .refine((r) => r.sigmaMicroS.length === r.timesS.length, {
-        message: 'sigmaMicroS needs one row per entry of timesS',
-        path: ['sigmaMicroS'],
-      })
-      .refine((r) => r.sigmaMicroS.every((row) => row.length === r.gOverGmax.length), {
-        message: 'each sigmaMicroS row needs one value per entry of gOverGmax',
-        path: ['sigmaMicroS'],
+      .refine((r) => r.sigmaPolyMicroS.length === r.timesS.length, {
+        message: 'sigmaPolyMicroS needs one row of coefficients per entry of timesS',
+        path: ['sigmaPolyMicroS'],
       }),
-    readNoise: z.object({ /** σ of one read, relative to G. */ relative: nonNeg }).strict(),
+    readNoise: z
+      .object({
+        /** σ of one read relative to G (proportional part). */
+        relative: nonNeg,
+        /** Additive σ of one read (µS), independent of G (short-term 1/f part). Default 0. */
+        additiveMicroS: nonNeg.default(0),
+      })
+      .strict(),
     stuck: z
       .object({
         /** Fraction of cells stuck. */
@@ -218,8 +228,6 @@ function checkCrossFields(p: Profile, source: string): void {
   };
   const ascending = (a: number[]) => a.every((v, i) => i === 0 || v > a[i - 1]!);
   if (!ascending(p.relaxation.timesS)) fail('relaxation.timesS', 'must be strictly ascending');
-  if (!ascending(p.relaxation.gOverGmax))
-    fail('relaxation.gOverGmax', 'must be strictly ascending');
   if (p.limits.readV.min <= 0) fail('limits.readV.min', 'must be positive');
   if (p.ifc.defaultReadV < p.limits.readV.min || p.ifc.defaultReadV > p.limits.readV.max)
     fail('ifc.defaultReadV', 'must lie within limits.readV');

@@ -1,72 +1,148 @@
 /**
- * Conductance relaxation after programming: the σ(G, t) table of the profile
- * (`relaxation.sigmaMicroS`, after aihwkit's ReRamWan2022NoiseModel) turned into a function.
+ * Conductance relaxation after programming (docs/physics.md §1), after aihwkit's
+ * ReRamWan2022NoiseModel (fit to Wan et al., Nature 2022).
  *
- * Interpolation: linear in G/gMax between the `gOverGmax` points (clamped outside them), linear
- * in log10(t) between the `timesS` rows (clamped after the last time). Before the first time σ
- * falls linearly in log10(t) to 0 at `EARLY_FACTOR`·timesS[0], so a verify read microseconds
- * after a pulse sees the freshly written value, as on a real board.
+ * Marginal: at the published times t_k the excursion X = G(t) − G0 of a cell written to G0 is
+ * N(0, σ_k²) with σ_k(G0) = Σ_m c_km·x^m, x = G0/gMax clamped to [0, 1], the published
+ * polynomials unrounded (scaled by gMax/referenceGmaxMicroS as aihwkit does). Between the
+ * published times the variance V(t) = σ² is linear in log10(t) (diffusion at a constant rate per
+ * decade); before the first time it falls linearly in log10(t) to 0 at EARLY_FACTOR·t_0; after
+ * the last time it stays. V is kept non-decreasing (V_k = max over j ≤ k of σ_j²): the fitted
+ * 2-day curve dips below the 1-day one in places, which no physical process of accumulating
+ * excursions can do.
+ *
+ * Time correlation: X is a random walk in variance time with independent Gaussian increments
+ * between consecutive published times, X(t) = Σ_{j<k} √(V_j − V_{j−1})·z_j + √(V(t) − V_{k−1})·z_k
+ * for t in segment k. So Var(X(t_b) − X(t_a)) = V(t_b) − V(t_a) at the published times (the
+ * diffusive law), and one cell's G(1 s) and G(1 day) correlate with ρ = σ_1s/σ_1d. The z_j are
+ * a deterministic hash of the cell's 32-bit relaxation seed and j, so X(t) is a pure function of
+ * the cell's state and t: reads, maps and MVMs at any times agree, in any order.
  */
 import type { Profile } from './profile.ts';
+import { normalQuantile } from './rng.ts';
 
-/** σ reaches 0 at this fraction of the first tabulated time (three decades earlier). */
+/** The variance reaches 0 at this fraction of the first published time (three decades earlier). */
 export const EARLY_FACTOR = 1e-3;
 
-/** The relaxation σ(G, t) of a profile, ready for fast evaluation. */
+/** A standard normal variate that is a pure function of (seed, j): 32-bit hash → quantile. */
+export function hashNormal(seed: number, j: number): number {
+  let h = (seed ^ Math.imul(j + 1, 0x9e3779b9)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return normalQuantile((h + 0.5) / 4294967296);
+}
+
+/** The relaxation model of a profile, ready for fast evaluation (name kept from the table era). */
 export class RelaxationTable {
-  /** Conductance points of the table (µS), ascending. */
-  readonly gPointsMicroS: Float64Array;
-  /** True when every σ of the table is 0 (the ideal profile): callers may skip relaxation. */
+  /** True when every coefficient is 0 (the ideal profile): callers may skip relaxation. */
   readonly isZero: boolean;
+  /** Lower clamp of a relaxing conductance (µS). */
+  readonly floorMicroS: number;
+  /** Published times (s). */
+  readonly timesS: readonly number[];
   private readonly logTimes: Float64Array;
-  private readonly sigma: Float64Array[];
+  private readonly coeffs: Float64Array[];
   private readonly logEarly: number;
+  private readonly gMax: number;
+  private readonly scale: number;
+  /** Scratch: V_k of the cell being evaluated. */
+  private readonly v: Float64Array;
 
   /**
    * @param relaxation the profile's `relaxation` section
-   * @param gMaxMicroS the window top (µS) that `gOverGmax` is relative to
+   * @param gMaxMicroS the window top (µS) that x = G/gMax is relative to
    */
   constructor(relaxation: Profile['relaxation'], gMaxMicroS: number) {
-    this.gPointsMicroS = Float64Array.from(relaxation.gOverGmax, (r) => r * gMaxMicroS);
+    this.timesS = relaxation.timesS;
     this.logTimes = Float64Array.from(relaxation.timesS, (t) => Math.log10(t));
-    this.sigma = relaxation.sigmaMicroS.map((row) => Float64Array.from(row));
+    this.coeffs = relaxation.sigmaPolyMicroS.map((row) => Float64Array.from(row));
     this.logEarly = Math.log10(EARLY_FACTOR * relaxation.timesS[0]!);
-    this.isZero = relaxation.sigmaMicroS.every((row) => row.every((s) => s === 0));
+    this.isZero = relaxation.sigmaPolyMicroS.every((row) => row.every((c) => c === 0));
+    this.floorMicroS = relaxation.floorMicroS;
+    this.gMax = gMaxMicroS;
+    this.scale = gMaxMicroS / relaxation.referenceGmaxMicroS;
+    this.v = new Float64Array(relaxation.timesS.length);
   }
 
-  /** Interpolate a row of σ over the table's conductance points at `gMicroS` (linear, clamped at the ends). */
-  private interpolate(row: Float64Array, gMicroS: number): number {
-    const xs = this.gPointsMicroS;
-    const n = xs.length;
-    if (gMicroS <= xs[0]!) return row[0]!;
-    if (gMicroS >= xs[n - 1]!) return row[n - 1]!;
-    let j = 0;
-    while (gMicroS > xs[j + 1]!) j++;
-    const x0 = xs[j]!;
-    const y0 = row[j]!;
-    return y0 + ((gMicroS - x0) / (xs[j + 1]! - x0)) * (row[j + 1]! - y0);
+  /** The published σ (µS) at time row `k` for a cell written to `gMicroS` (no monotone envelope). */
+  polySigma(k: number, gMicroS: number): number {
+    const c = this.coeffs[k]!;
+    let x = gMicroS / this.gMax;
+    x = x < 0 ? 0 : x > 1 ? 1 : x;
+    let s = 0;
+    for (let m = c.length - 1; m >= 0; m--) s = s * x + c[m]!;
+    s *= this.scale;
+    return s > 0 ? s : 0;
   }
 
-  /** σ (µS) of the relaxation of a cell programmed to `gMicroS`, `dtS` seconds later. */
-  sigmaAt(gMicroS: number, dtS: number): number {
-    if (!(dtS > 0)) return 0;
+  /** Fill this.v with the non-decreasing variances V_k at G0. */
+  private fill(g0: number): Float64Array {
+    const v = this.v;
+    let prev = 0;
+    for (let k = 0; k < v.length; k++) {
+      const s = this.polySigma(k, g0);
+      prev = s * s > prev ? s * s : prev;
+      v[k] = prev;
+    }
+    return v;
+  }
+
+  /**
+   * Where `dtS` falls: segment k (0 before the first time, n after the last) and the variance
+   * V(t) reached within it.
+   */
+  private locate(v: Float64Array, dtS: number): { k: number; vt: number } {
     const lt = this.logTimes;
-    const nT = lt.length;
+    const n = lt.length;
     const l = Math.log10(dtS);
     if (l <= lt[0]!) {
-      if (l <= this.logEarly) return 0;
-      return ((l - this.logEarly) / (lt[0]! - this.logEarly)) * this.atG(0, gMicroS);
+      const w = l <= this.logEarly ? 0 : (l - this.logEarly) / (lt[0]! - this.logEarly);
+      return { k: 0, vt: w * v[0]! };
     }
-    if (l >= lt[nT - 1]!) return this.atG(nT - 1, gMicroS);
+    if (l >= lt[n - 1]!) return { k: n, vt: v[n - 1]! };
     let k = 0;
     while (l > lt[k + 1]!) k++;
     const w = (l - lt[k]!) / (lt[k + 1]! - lt[k]!);
-    const a = this.atG(k, gMicroS);
-    return a + w * (this.atG(k + 1, gMicroS) - a);
+    return { k: k + 1, vt: v[k]! + w * (v[k + 1]! - v[k]!) };
   }
 
-  /** σ of time row `k` at conductance `gMicroS`. */
-  private atG(k: number, gMicroS: number): number {
-    return this.interpolate(this.sigma[k]!, gMicroS);
+  /** σ (µS) of the excursion of a cell written to `gMicroS`, `dtS` seconds later (before clamping). */
+  sigmaAt(gMicroS: number, dtS: number): number {
+    if (!(dtS > 0)) return 0;
+    return Math.sqrt(this.locate(this.fill(gMicroS), dtS).vt);
+  }
+
+  /**
+   * The excursion X (µS, before shrink and clamping) of a cell written to `g0`, with relaxation
+   * seed `seed`, `dtS` seconds after the write.
+   */
+  excursion(g0: number, dtS: number, seed: number): number {
+    if (!(dtS > 0)) return 0;
+    const v = this.fill(g0);
+    const { k, vt } = this.locate(v, dtS);
+    let x = 0;
+    let below = 0;
+    for (let j = 0; j < k; j++) {
+      const d = v[j]! - below;
+      if (d > 0) x += Math.sqrt(d) * hashNormal(seed, j);
+      below = v[j]!;
+    }
+    const d = vt - below;
+    if (d > 0 && k < v.length) x += Math.sqrt(d) * hashNormal(seed, k);
+    return x;
+  }
+
+  /**
+   * The age (s) after which the excursion of every cell no longer changes: the last published
+   * time. Before EARLY_FACTOR·t_0 it has not started.
+   */
+  get settledAfterS(): number {
+    return this.timesS[this.timesS.length - 1]!;
+  }
+
+  /** Age (s) below which the excursion is exactly 0. */
+  get quietBeforeS(): number {
+    return 10 ** this.logEarly;
   }
 }

@@ -30,7 +30,19 @@ describe('chip profiles', () => {
     const def = loadProfile('vlsi19-hfo2-256');
     assert.equal(harsh.stuck.fraction, 0.05);
     assert.equal(harsh.readNoise.relative, 2 * def.readNoise.relative);
-    assert.equal(harsh.relaxation.sigmaMicroS[1]![2], 2 * def.relaxation.sigmaMicroS[1]![2]!);
+    assert.equal(
+      harsh.relaxation.sigmaPolyMicroS[1]![2],
+      2 * def.relaxation.sigmaPolyMicroS[1]![2]!,
+    );
+    assert.equal(harsh.readNoise.additiveMicroS, 2 * def.readNoise.additiveMicroS);
+    // The published coefficients, unrounded (aihwkit ReRamWan2022NoiseModel, design.md §3).
+    assert.deepEqual(def.relaxation.sigmaPolyMicroS, [
+      [0.348, 16.03, -43.853, 45.393, -16.815],
+      [0.701, 22.086, -50.773, 47.095, -16.458],
+      [0.782, 20.274, -43.507, 37.062, -11.934],
+    ]);
+    assert.deepEqual(def.relaxation.timesS, [1, 86400, 172800]);
+    assert.equal(def.readNoise.additiveMicroS, 0.4);
     const ideal = loadProfile('ideal');
     assert.equal(ideal.readNoise.relative, 0);
     assert.ok(ideal.ifc.linear && ideal.pulse.exact);
@@ -43,8 +55,9 @@ describe('chip profiles', () => {
     rejects((p) => delete p.readNoise.relative, 'readNoise.relative');
     rejects((p) => (p.stuck.fraction = 1.5), 'stuck.fraction');
     rejects((p) => (p.limits.set.amplitudeV = { min: 3, max: 1 }), 'limits.set.amplitudeV');
-    rejects((p) => (p.relaxation.sigmaMicroS = [[1, 2]]), 'relaxation.sigmaMicroS');
-    rejects((p) => (p.relaxation.timesS = [86400, 1]), 'relaxation.timesS');
+    rejects((p) => (p.relaxation.sigmaPolyMicroS = [[1, 2]]), 'relaxation.sigmaPolyMicroS');
+    rejects((p) => (p.readNoise.additiveMicroS = -0.1), 'readNoise.additiveMicroS');
+    rejects((p) => (p.relaxation.timesS = [86400, 1, 172800]), 'relaxation.timesS');
     rejects((p) => (p.ifc.defaultReadV = 2), 'ifc.defaultReadV');
     rejects((p) => (p.surprise = true), '(root)');
   });
