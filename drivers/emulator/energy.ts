@@ -32,26 +32,45 @@ export function defaultOperating(p: Profile): Operating {
   };
 }
 
-/** IFC refractory time at a threshold voltage (s): resetting a capacitor charged to a higher Vth takes longer. */
+/**
+ * IFC refractory time at a threshold voltage (s). Resetting a capacitor charged to a higher Vth
+ * takes longer (t0 ∝ Vth above the default Vth), but never less than one period of the
+ * published maximum spike rate: the comparator and reset logic cannot fire faster.
+ */
 export function refractoryS(p: Profile, vthV: number): number {
-  return (p.ifc.t0S * vthV) / p.ifc.defaultVthV;
+  const t = (p.ifc.t0S * vthV) / p.ifc.defaultVthV;
+  const floor = 1 / p.ifc.maxSpikeRateHz;
+  return t > floor ? t : floor;
 }
 
-/** Default integration window for a precision (s): windowFactor·2^b refractory times at the default Vth. */
-export function integrationWindowS(p: Profile, bits: number): number {
-  return p.ifc.windowFactor * 2 ** bits * p.ifc.t0S;
+/** Duration of the input phase at a precision (s): 2^b − 1 clocked pulse slots. */
+export function inputPhaseS(p: Profile, bits: number, clockHz = p.clockHz): number {
+  return ((2 ** bits - 1) * p.timing.cyclesPerInputPulse) / clockHz;
 }
 
-/** Latency of one spike-conversion readout (s): setup cycles plus the integration window. */
+/**
+ * Default integration window for a precision (s): the IFC integrates while the input pulses
+ * arrive, so the window is the input phase (2^b − 1 slots of cyclesPerInputPulse clocks).
+ */
+export function integrationWindowS(p: Profile, bits: number, clockHz = p.clockHz): number {
+  return inputPhaseS(p, bits, clockHz);
+}
+
+/**
+ * Latency of one spike-conversion readout (s): from the end of integration to the counts being
+ * out — setup cycles (comparator settle, latch) plus one cycle per bit of the count shifted out.
+ */
 export function conversionLatencyS(p: Profile, op: Operating): number {
-  return p.ifc.setupCycles / op.clockHz + op.integrationWindowS;
+  return (p.ifc.setupCycles + op.precisionBits * p.ifc.cyclesPerBit) / op.clockHz;
 }
 
-/** Chip time of one MVM (s): 2^b − 1 input pulse slots, fixed overhead, then the conversion. */
+/**
+ * Chip time of one MVM (s): the input phase (the integration window overlaps it; a window
+ * configured longer extends it), fixed overhead cycles, then the conversion latency.
+ */
 export function mvmTimeS(p: Profile, op: Operating): number {
-  const pulseSlots = 2 ** op.precisionBits - 1;
-  const cycles = pulseSlots * p.timing.cyclesPerInputPulse + p.timing.overheadCycles;
-  return cycles / op.clockHz + conversionLatencyS(p, op);
+  const active = Math.max(inputPhaseS(p, op.precisionBits, op.clockHz), op.integrationWindowS);
+  return active + p.timing.overheadCycles / op.clockHz + conversionLatencyS(p, op);
 }
 
 /** Charge delivered per µS·pulse at Vref (C): Vref · 1 µS · read-pulse width. */
@@ -90,8 +109,27 @@ export interface DatasheetConditions {
   precisionBits: number;
   /** Clock (Hz). Default: the profile's. */
   clockHz: number;
-  /** Mean input (and output) as a fraction of full scale, (0, 1]. Default 0.5. */
+  /**
+   * Mean input (and output) as a fraction of full scale, (0, 1]. Default 0.1307: the mean
+   * pixel intensity of MNIST, the workload this macro was measured on.
+   */
   inputActivity: number;
+  /**
+   * Mean conductance of the driven cells (µS). Default: a mapped network's, g_min +
+   * (g_max − g_min)/(2·ln 20) — Laplace-distributed weights scaled so the 95th percentile of
+   * |W| hits g_max (mean |W| = p95/ln 20), one cell of each twin pair at g_min. 7.51 µS at
+   * 1–40 µS.
+   */
+  meanConductanceMicroS: number;
+}
+
+/** Mean pixel intensity of the MNIST training set (the default datasheet input activity). */
+export const MNIST_MEAN_ACTIVITY = 0.1307;
+
+/** The mean conductance of a mapped network (see DatasheetConditions.meanConductanceMicroS). */
+export function mappedMeanConductance(p: Profile): number {
+  const { gMinMicroS: lo, gMaxMicroS: hi } = p.conductance;
+  return lo + (hi - lo) / (2 * Math.log(20));
 }
 
 /** Datasheet figures at given conditions. */
@@ -116,15 +154,16 @@ export interface DatasheetFigures {
 
 /**
  * Figures for the reference workload: a full-array MVM with inputs and outputs at
- * `inputActivity` of full scale, conductances spread evenly over the window, default Vref/Vth.
+ * `inputActivity` of full scale, cells at `meanConductanceMicroS` on average, default Vref/Vth.
  */
 export function datasheet(p: Profile, c: Partial<DatasheetConditions> = {}): DatasheetFigures {
   const conditions: DatasheetConditions = {
     precisionBits: c.precisionBits ?? 8,
     clockHz: c.clockHz ?? p.clockHz,
-    inputActivity: c.inputActivity ?? 0.5,
+    inputActivity: c.inputActivity ?? MNIST_MEAN_ACTIVITY,
+    meanConductanceMicroS: c.meanConductanceMicroS ?? mappedMeanConductance(p),
   };
-  const { precisionBits: b, clockHz: f, inputActivity: a } = conditions;
+  const { precisionBits: b, clockHz: f, inputActivity: a, meanConductanceMicroS: g } = conditions;
   if (!Number.isInteger(b) || b < 1 || b > 8)
     throw new BenchError(
       'INVALID_ARGUMENT',
@@ -139,16 +178,22 @@ export function datasheet(p: Profile, c: Partial<DatasheetConditions> = {}): Dat
     throw new BenchError('INVALID_ARGUMENT', `input activity must be in (0, 1], got ${a}`, {
       field: 'inputActivity',
     });
+  if (!(g > 0 && Number.isFinite(g)))
+    throw new BenchError(
+      'INVALID_ARGUMENT',
+      `mean conductance must be a positive number of µS, got ${g}`,
+      { field: 'meanConductanceMicroS' },
+    );
   const opAt = (bits: number): Operating => ({
     ...defaultOperating(p),
     precisionBits: bits,
     clockHz: conditions.clockHz,
-    integrationWindowS: integrationWindowS(p, bits),
+    integrationWindowS: integrationWindowS(p, bits, conditions.clockHz),
   });
   const op = opAt(conditions.precisionBits);
   const full = 2 ** op.precisionBits - 1;
   const meanPulses = conditions.inputActivity * full;
-  const meanG = (p.conductance.gMinMicroS + p.conductance.gMaxMicroS) / 2;
+  const meanG = conditions.meanConductanceMicroS;
   const macs = p.rows * p.cols;
   const timeS = mvmTimeS(p, op);
   const e = energyJ(p, op, {

@@ -146,14 +146,16 @@ export const profileSchema = z
       .object({
         /** Integrating capacitor (F); charge per spike is C·Vth. */
         capacitanceF: pos,
-        /** Width of one input read pulse (s). */
+        /** Width of one input read pulse (s); clocked: at least one clock period. */
         readPulseS: pos,
-        /** IFC refractory time t0 (s): sets saturation t_m/t0. */
+        /** IFC refractory time t0 at the default Vth (s): sets saturation t_m/t0; ≥ 1/maxSpikeRateHz. */
         t0S: pos,
-        /** Integration window in units of t0 per count of full scale: t_m = factor·2^b·t0. */
-        windowFactor: pos,
-        /** Setup cycles per conversion (precharge, reset). */
+        /** Highest spike rate the IFC can fire at (Hz): 99.24 MHz published (VLSI'19). */
+        maxSpikeRateHz: pos,
+        /** Setup cycles per conversion after integration (comparator settle, latch). */
         setupCycles: nonNeg,
+        /** Clock cycles per bit to shift a count out. */
+        cyclesPerBit: nonNeg,
         /** Linear readout (ideal): n = Q/α, no saturation. */
         linear: z.boolean(),
         /** Per-column gain spread (σ, relative). */
@@ -229,6 +231,15 @@ function checkCrossFields(p: Profile, source: string): void {
   const ascending = (a: number[]) => a.every((v, i) => i === 0 || v > a[i - 1]!);
   if (!ascending(p.relaxation.timesS)) fail('relaxation.timesS', 'must be strictly ascending');
   if (p.limits.readV.min <= 0) fail('limits.readV.min', 'must be positive');
+  // Physically possible timing: clocked read pulses of at least one clock period that fit in
+  // their slot, and a refractory time no shorter than the published maximum spike rate allows.
+  const period = 1 / p.clockHz;
+  if (p.ifc.readPulseS < period * (1 - 1e-9))
+    fail('ifc.readPulseS', `must be at least one clock period (${period} s)`);
+  if (p.ifc.readPulseS > p.timing.cyclesPerInputPulse * period * (1 + 1e-9))
+    fail('ifc.readPulseS', 'must fit in its cyclesPerInputPulse slot');
+  if (p.ifc.t0S < (1 / p.ifc.maxSpikeRateHz) * (1 - 1e-9))
+    fail('ifc.t0S', `must be at least 1/maxSpikeRateHz (${1 / p.ifc.maxSpikeRateHz} s)`);
   if (p.ifc.defaultReadV < p.limits.readV.min || p.ifc.defaultReadV > p.limits.readV.max)
     fail('ifc.defaultReadV', 'must lie within limits.readV');
   if (p.ifc.defaultVthV < p.limits.vthV.min || p.ifc.defaultVthV > p.limits.vthV.max)

@@ -37,6 +37,15 @@ export function ifcTransfer(q: number, nSat: number, linear: boolean): number {
 }
 
 /**
+ * The count a column reports for linear charge q: whole spikes of `ifcTransfer`, clipped at
+ * `top` = 2^b − 1. The one formula of the COUNT readout (the MVM hot path calls it per output).
+ */
+export function ifcCount(q: number, nSat: number, linear: boolean, top: number): number {
+  const v = Math.floor(ifcTransfer(q, nSat, linear));
+  return v > top ? top : v;
+}
+
+/**
  * First-spike tick for linear charge q on a 2^b grid over the window; `2^b − 1` means the column
  * did not fire in time. t1/t_m = 1/q + 1/nSat (the second term vanishes for a linear readout).
  */
@@ -108,12 +117,7 @@ export class Readout {
           variance && rng
             ? sums[o + j]! + Math.sqrt(variance[o + j]!) * rng.quickNormal()
             : sums[o + j]!;
-        const x = gain[j]! * sum + offset[j]!;
-        let c = 0;
-        if (x > 0) {
-          const v = Math.floor(linear ? x : (nSat * x) / (nSat + x));
-          c = v > top ? top : v;
-        }
+        const c = ifcCount(gain[j]! * sum + offset[j]!, nSat, linear, top);
         out[o + j] = c;
         spikes += c;
       }

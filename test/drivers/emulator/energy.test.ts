@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { isBenchError } from '../../../drivers/driver.ts';
-import { datasheet } from '../../../drivers/emulator/energy.ts';
-import { loadProfile } from '../../../drivers/emulator/profile.ts';
+import { datasheet, integrationWindowS, refractoryS } from '../../../drivers/emulator/energy.ts';
+import { loadProfile, parseProfile, type Profile } from '../../../drivers/emulator/profile.ts';
+import { ifcTransfer, saturationCount } from '../../../drivers/emulator/readout.ts';
 
 const profile = loadProfile('vlsi19-hfo2-256');
 const within = (value: number, published: number, tol: number) =>
@@ -19,6 +20,50 @@ describe('energy and timing model', () => {
     within(d.latencyNs8bit, 200, 0.05);
     // 1.52 mW / 0.257 pJ per MAC ≈ 5.9 G MAC/s ≈ 90,000 full-array MVMs per second.
     within(d.mvmPerS, 1.52e-3 / 0.257e-12 / 65536, 0.05);
+  });
+
+  it('every timing parameter is physically possible at every setting within the limits', () => {
+    const lim = profile.limits;
+    const period = 1 / profile.clockHz;
+    // VLSI'19: the IFC fires at most at 99.24 MHz; input read pulses are clocked (≥ 1 period).
+    assert.equal(profile.ifc.maxSpikeRateHz, 99.24e6);
+    assert.ok(profile.ifc.readPulseS >= period, `read pulse ${profile.ifc.readPulseS} s`);
+    assert.ok(
+      profile.ifc.readPulseS <= profile.timing.cyclesPerInputPulse * period,
+      'the read pulse does not fit its slot',
+    );
+    for (let bits = 1; bits <= 8; bits++) {
+      for (let vth = lim.vthV.min; vth <= lim.vthV.max + 1e-9; vth += 0.05) {
+        const window = integrationWindowS(profile, bits);
+        const t0 = refractoryS(profile, vth);
+        const s = { precisionBits: bits, vthV: vth, integrationWindowS: window };
+        const nSat = saturationCount(profile, { ...s, mode: 'COUNT', ttfsStopFraction: 1 });
+        // The fastest the model can fire: 1/t0, and the most spikes in a window at any current.
+        assert.ok(1 / t0 <= 99.24e6 * (1 + 1e-9), `${bits}-bit, Vth ${vth}: ${1 / t0} Hz`);
+        const most = ifcTransfer(1e12, nSat, false);
+        assert.ok(
+          most / window <= 99.24e6 * (1 + 1e-9),
+          `${bits}-bit, Vth ${vth}: ${most} spikes in ${window} s`,
+        );
+        // Every count up to full scale is reachable.
+        assert.ok(nSat > 2 ** bits - 1, `${bits}-bit, Vth ${vth}: saturation ${nSat}`);
+      }
+    }
+  });
+
+  it('a profile with an impossible timing parameter is refused naming it', () => {
+    const bad = (edit: (p: Profile) => void, path: string) => {
+      const p = structuredClone(profile);
+      edit(p);
+      assert.throws(
+        () => parseProfile(p),
+        (e) => isBenchError(e, 'PROFILE_INVALID') && e.message.includes(path),
+        path,
+      );
+    };
+    bad((p) => (p.ifc.readPulseS = 1.882e-9), 'ifc.readPulseS');
+    bad((p) => (p.ifc.t0S = 1.5625e-10), 'ifc.t0S');
+    bad((p) => (p.ifc.readPulseS = 1e-7), 'ifc.readPulseS');
   });
 
   it('moves with precision: fewer bits are faster and cheaper', () => {
@@ -52,6 +97,7 @@ describe('energy and timing model', () => {
       { clockHz: -1 },
       { inputActivity: 0 },
       { inputActivity: 2 },
+      { meanConductanceMicroS: 0 },
     ])
       assert.throws(
         () => datasheet(profile, c),

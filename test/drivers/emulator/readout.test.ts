@@ -39,7 +39,8 @@ function counts(p = profile, qs: number[], s = settings()): number[] {
 describe('IFC readout', () => {
   it('is linear for small charge: n ≈ Q/α within 2% below 2% of saturation', () => {
     const nSat = saturationCount(profile, settings());
-    assert.equal(nSat, profile.ifc.windowFactor * 256);
+    // t_m = 255 input slots of 2 clocks at 50 MHz = 10.2 µs; t0 = 1/99.24 MHz: ≈ 1012 counts.
+    assert.ok(Math.abs(nSat - 10.2e-6 / profile.ifc.t0S) < 1e-6, `nSat ${nSat}`);
     for (const q of [1, 2, 5, 10, 20]) {
       const n = ifcTransfer(q, nSat, false);
       assert.ok(Math.abs(n - q) / q < 0.02, `q=${q} gave ${n}`);
@@ -92,8 +93,11 @@ describe('IFC readout', () => {
       prev = n!;
     }
     // Proportional vs distorted: the saturation level depends on Vth only.
-    assert.equal(saturationCount(profile, settings(8, { vthV: 0.5 })), 1024);
-    assert.equal(saturationCount(profile, settings(8, { vthV: 1.0 })), 512);
+    const n05 = saturationCount(profile, settings(8, { vthV: 0.5 }));
+    assert.ok(Math.abs(saturationCount(profile, settings(8, { vthV: 1.0 })) - n05 / 2) < 1e-9);
+    // Below the default Vth the reset is limited by the maximum spike rate: no faster.
+    const n025 = saturationCount(profile, settings(8, { vthV: 0.25 }));
+    assert.ok(Math.abs(n025 - 10.2e-6 * 99.24e6) < 1e-6, `saturation ${n025} at Vth 0.25 V`);
   });
 
   it('TTFS: stronger columns fire earlier; 2^b − 1 marks no spike; the timing threshold stops the layer', () => {
