@@ -112,8 +112,18 @@ export class CellArray {
   readonly size: number;
   /** Increments whenever any cell's programmed state changes (pulse, forming). */
   version = 0;
+  /** Chip time of the most recent write (pulse or forming) of any cell (s); -Infinity before any. */
+  lastWriteS = -Infinity;
   private readonly a: StateArrays;
   private readonly relax: RelaxationTable;
+  /**
+   * Per-cell cache of the relaxation walk's segment terms (derived, not saved): the segment k
+   * (−1: unknown), C and D of relaxation.ts `segmentTerms`. A map rebuild then costs one
+   * log10 and a few flops per cell.
+   */
+  private readonly segK: Int8Array;
+  private readonly segC: Float64Array;
+  private readonly segD: Float64Array;
 
   /** Draw a fresh chip from `rng` (`restore` is for `fromState` only). */
   constructor(
@@ -127,6 +137,31 @@ export class CellArray {
     this.size = this.rows * this.cols;
     this.relax = new RelaxationTable(profile.relaxation, profile.conductance.gMaxMicroS);
     this.a = restore ?? this.draw();
+    this.segK = new Int8Array(this.size).fill(-1);
+    this.segC = new Float64Array(this.size);
+    this.segD = new Float64Array(this.size);
+    if (restore)
+      for (let i = 0; i < this.size; i++)
+        this.lastWriteS = Math.max(this.lastWriteS, restore.tLast[i]!);
+  }
+
+  /** The relaxation model of this chip's profile. */
+  get relaxation(): RelaxationTable {
+    return this.relax;
+  }
+
+  /** Relaxation excursion X of cell `i` at time `t` (µS, before shrink and clamping), via the cache. */
+  private excursion(i: number, t: number): number {
+    const relax = this.relax;
+    const k = relax.locateAge(t - this.a.tLast[i]!);
+    const w = relax.lastW;
+    if (this.segK[i] !== k) {
+      relax.segmentTerms(this.a.g0[i]!, k, this.a.relaxSeed[i]!);
+      this.segC[i] = relax.lastC;
+      this.segD[i] = relax.lastD;
+      this.segK[i] = k;
+    }
+    return this.segC[i]! + Math.sqrt(w) * this.segD[i]!;
   }
 
   /** Draw the chip: stuck cells and device-to-device parameters, a fixed number of draws per cell. */
@@ -194,6 +229,8 @@ export class CellArray {
     a.tLast[i] = this.clock.now();
     a.relaxAmp[i] = this.relax.isZero ? 0 : 1;
     a.relaxSeed[i] = this.rng.nextU32();
+    this.segK[i] = -1;
+    this.lastWriteS = a.tLast[i]!;
     this.version++;
     return true;
   }
@@ -260,6 +297,8 @@ export class CellArray {
     a.tLast[i] = t;
     a.relaxAmp[i] = this.relax.isZero ? 0 : shrink;
     a.relaxSeed[i] = this.rng.nextU32();
+    this.segK[i] = -1;
+    this.lastWriteS = t;
     this.version++;
   }
 
@@ -284,8 +323,7 @@ export class CellArray {
     const g0 = a.g0[i]!;
     const amp = a.relaxAmp[i]!;
     if (amp === 0) return g0;
-    const x = this.relax.excursion(g0, t - a.tLast[i]!, a.relaxSeed[i]!);
-    return clamp(g0 + amp * x, this.relax.floorMicroS, a.gHi[i]!);
+    return clamp(g0 + amp * this.excursion(i, t), this.relax.floorMicroS, a.gHi[i]!);
   }
 
   /** All true conductances at time `t` into `out` (rows×cols, row-major, µS). */
@@ -293,9 +331,8 @@ export class CellArray {
     const n = this.size;
     if (out.length < n)
       throw new RangeError(`conductanceMap needs ${n} entries, got ${out.length}`);
-    const { g0, relaxAmp, relaxSeed, tLast, gHi } = this.a;
-    const relax = this.relax;
-    const lo = relax.floorMicroS;
+    const { g0, relaxAmp, gHi } = this.a;
+    const lo = this.relax.floorMicroS;
     for (let i = 0; i < n; i++) {
       const base = g0[i]!;
       const amp = relaxAmp[i]!;
@@ -303,7 +340,7 @@ export class CellArray {
         out[i] = base;
         continue;
       }
-      const g = base + amp * relax.excursion(base, t - tLast[i]!, relaxSeed[i]!);
+      const g = base + amp * this.excursion(i, t);
       const hi = gHi[i]!;
       out[i] = g < lo ? lo : g > hi ? hi : g;
     }

@@ -15,7 +15,7 @@ import {
   mvmTimeS,
   type Operating,
 } from './energy.ts';
-import type { MatmulKernel, Weights } from './kernel.ts';
+import { fusedMatVec, type MatmulKernel, type Weights } from './kernel.ts';
 import type { Profile } from './profile.ts';
 import { Readout } from './readout.ts';
 import { Rng } from './rng.ts';
@@ -45,13 +45,43 @@ export function defaultReadoutConfig(p: Profile): ReadoutConfig {
   };
 }
 
+/**
+ * How far (in decades of age) the youngest write may age before the cached conductance map is
+ * rebuilt: 0.005 decade, 1.16% of its age. Relaxation variance grows by at most ≈ 2.4 µS² per
+ * decade (G/gMax ≈ 0.5, 1 s → 1 day), so between rebuilds a cell's conductance moves by at most
+ * ≈ 0.11 µS RMS — a quarter of one read's additive noise. Older cells move less per second.
+ */
+export const MAP_RESOLUTION_DECADES = 0.005;
+const MAP_RATIO = 10 ** MAP_RESOLUTION_DECADES;
+
+/**
+ * Batches up to this size use the fused plain-TypeScript product (kernel.ts `fusedMatVec`: mean
+ * and variance in one pass over the weights, no kernel call); larger ones the fast kernel, whose
+ * fixed cost per call (tensor creation, copies) only pays off over many vectors. With the
+ * reference kernel every batch goes through it (the benchmarks' baseline).
+ */
+export const SMALL_BATCH = 8;
+
 interface SubMatrix {
-  key: string;
-  g: Weights;
-  /** (relative·g)², absent when the profile has no read noise. */
-  gVar?: Weights;
+  /** Map build the sub-matrix was cut from. */
+  stamp: number;
+  rows: readonly number[];
+  cols: readonly number[];
+  /** Conductances (µS), k × n row-major. */
+  g: Float32Array;
+  /** (relative·g)² (µS²), k × n; absent when the profile has no proportional read noise. */
+  gVar?: Float32Array;
+  /** The same in the fast kernel, uploaded on first use by a large batch. */
+  fast?: { g: Weights; gVar?: Weights };
   /** Σ_j g_ij over the read columns, per driven row (µS), for the energy model. */
   rowSums: Float64Array;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Macro {
@@ -59,12 +89,13 @@ export class Macro {
   readonly readout: Readout;
   /** Readout configuration in force. */
   config: ReadoutConfig;
+  /** Conductance-map rebuilds so far (for tests and benchmarks). */
+  mapBuilds = 0;
   private readonly cellRng: Rng;
   private readonly noiseRng: Rng;
   private readonly map: Float32Array;
   private mapVersion = -1;
   private mapTime = -Infinity;
-  private lastChangeTime = -Infinity;
   private sub: SubMatrix | undefined;
   private scratch = new Float32Array(0);
 
@@ -104,32 +135,39 @@ export class Macro {
   }
 
   /**
-   * The true conductance map (µS) at time t, recomputed when any cell changed or when time moved
-   * far enough for relaxation to matter: by 10 ms plus 5% of the time since the last change.
-   * Relaxation grows with log time, so a 5% step in time moves σ by under 0.5% of its 1 s to
-   * 1 day rise — far below the read noise — while a stream of MVMs does not rebuild the map
-   * for every batch.
+   * Whether the map built at `mapTime` is out of date at `t` without any write since: only while
+   * the youngest write is still relaxing, and only once its age grew by MAP_RESOLUTION_DECADES.
+   */
+  private stale(t: number): boolean {
+    const tw = this.cells.lastWriteS;
+    const relax = this.cells.relaxation;
+    if (!Number.isFinite(tw) || relax.isZero) return false;
+    const built = this.mapTime - tw;
+    if (built >= relax.settledAfterS) return false;
+    return t - tw > Math.max(built, relax.quietBeforeS) * MAP_RATIO;
+  }
+
+  /**
+   * The true conductance map (µS) at time t, cached: rebuilt when a cell was written, or when
+   * relaxation moved by more than the resolution documented at MAP_RESOLUTION_DECADES.
    */
   conductances(t: number): Float32Array {
-    if (this.cells.version !== this.mapVersion) this.lastChangeTime = t;
-    const stale = t - this.mapTime > 1e-2 + 0.05 * (t - this.lastChangeTime);
-    if (this.cells.version !== this.mapVersion || stale) {
+    if (this.cells.version !== this.mapVersion || this.stale(t)) {
       this.cells.conductanceMap(t, this.map);
       this.mapVersion = this.cells.version;
       this.mapTime = t;
-      this.sub?.g.dispose();
-      this.sub?.gVar?.dispose();
-      this.sub = undefined;
+      this.mapBuilds++;
     }
     return this.map;
   }
 
   private subMatrix(rows: readonly number[], cols: readonly number[], t: number): SubMatrix {
     const map = this.conductances(t);
-    const key = `${this.mapVersion}@${this.mapTime}|${rows.join(',')}|${cols.join(',')}`;
-    if (this.sub?.key === key) return this.sub;
-    this.sub?.g.dispose();
-    this.sub?.gVar?.dispose();
+    const stamp = this.mapBuilds;
+    const old = this.sub;
+    if (old && old.stamp === stamp && sameList(old.rows, rows) && sameList(old.cols, cols))
+      return old;
+    this.disposeFast();
     const k = rows.length;
     const n = cols.length;
     const g = new Float32Array(k * n);
@@ -147,13 +185,25 @@ export class Macro {
       }
       rowSums[i] = s;
     }
-    this.sub = {
-      key,
-      g: this.kernel.upload(g, k, n),
-      gVar: gVar && this.kernel.upload(gVar, k, n),
-      rowSums,
-    };
+    this.sub = { stamp, rows: rows.slice(), cols: cols.slice(), g, gVar, rowSums };
     return this.sub;
+  }
+
+  /** The sub-matrix in the fast kernel (uploaded once per sub-matrix). */
+  private fastWeights(sub: SubMatrix): { g: Weights; gVar?: Weights } {
+    const k = sub.rows.length;
+    const n = sub.cols.length;
+    sub.fast ??= {
+      g: this.kernel.upload(sub.g, k, n),
+      gVar: sub.gVar && this.kernel.upload(sub.gVar, k, n),
+    };
+    return sub.fast;
+  }
+
+  private disposeFast(): void {
+    this.sub?.fast?.g.dispose();
+    this.sub?.fast?.gVar?.dispose();
+    if (this.sub) this.sub.fast = undefined;
   }
 
   /** Run a checked batch of MVMs (inputs: batch × rows.length pulse counts). */
@@ -167,26 +217,61 @@ export class Macro {
     const sub = this.subMatrix(rows, cols, t);
     const k = rows.length;
     const n = cols.length;
-    // Reused across calls: the kernel copies the inputs into its own memory anyway.
-    if (this.scratch.length < inputs.length) this.scratch = new Float32Array(inputs.length);
-    const x = this.scratch.subarray(0, inputs.length);
-    x.set(inputs);
-    const mean = this.kernel.matmul(x, batch, sub.g);
-    // Activity for the energy model, and the squared inputs for the noise variance, in one pass.
+    const add = this.profile.readNoise.additiveMicroS;
+    const noisy = sub.gVar !== undefined || add > 0;
+    let mean: Float32Array;
+    let variance: Float32Array | undefined;
+    // Activity for the energy model, and Σx² per vector for the additive read noise.
     let inputPulses = 0;
     let microSPulses = 0;
+    const sumSq = new Float64Array(batch);
     const rowSums = sub.rowSums;
-    for (let b = 0; b < batch; b++) {
-      const o = b * k;
-      for (let i = 0; i < k; i++) {
-        const v = x[o + i]!;
-        inputPulses += v;
-        microSPulses += v * rowSums[i]!;
-        x[o + i] = v * v;
+    if (batch <= SMALL_BATCH && this.kernel.name !== 'reference') {
+      // Fused plain TypeScript: one pass over the weights computes both products.
+      mean = new Float32Array(batch * n);
+      variance = noisy ? new Float32Array(batch * n) : undefined;
+      fusedMatVec(inputs, batch, k, n, sub.g, sub.gVar, mean, variance, sumSq);
+      for (let b = 0; b < batch; b++) {
+        for (let i = 0; i < k; i++) {
+          const v = inputs[b * k + i]!;
+          inputPulses += v;
+          microSPulses += v * rowSums[i]!;
+        }
+      }
+    } else {
+      const fast = this.fastWeights(sub);
+      // Reused across calls: the kernel copies the inputs into its own memory anyway.
+      if (this.scratch.length < inputs.length) this.scratch = new Float32Array(inputs.length);
+      const x = this.scratch.subarray(0, inputs.length);
+      x.set(inputs);
+      mean = this.kernel.matmul(x, batch, fast.g);
+      for (let b = 0; b < batch; b++) {
+        const o = b * k;
+        let sq = 0;
+        for (let i = 0; i < k; i++) {
+          const v = x[o + i]!;
+          inputPulses += v;
+          microSPulses += v * rowSums[i]!;
+          x[o + i] = v * v;
+          sq += v * v;
+        }
+        sumSq[b] = sq;
+      }
+      variance = fast.gVar
+        ? this.kernel.matmul(x, batch, fast.gVar)
+        : noisy
+          ? new Float32Array(batch * n)
+          : undefined;
+    }
+    if (variance && add > 0) {
+      const a2 = add * add;
+      for (let b = 0; b < batch; b++) {
+        const extra = a2 * sumSq[b]!;
+        const o = b * n;
+        for (let j = 0; j < n; j++) variance[o + j]! += extra;
       }
     }
     const scale = countsPerMicroSPulse(this.profile, this.config.readV, this.config.vthV);
-    const variance = sub.gVar && this.kernel.matmul(x, batch, sub.gVar);
     const values = new Uint8Array(batch * n);
     let readout: { spikes: number; conversionS: number };
     if (this.config.mode === 'COUNT') {
@@ -237,8 +322,7 @@ export class Macro {
 
   /** Release kernel memory. */
   dispose(): void {
-    this.sub?.g.dispose();
-    this.sub?.gVar?.dispose();
+    this.disposeFast();
     this.sub = undefined;
   }
 }

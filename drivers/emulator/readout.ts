@@ -56,6 +56,13 @@ export function ifcFirstSpikeTick(q: number, bits: number, nSat: number, linear:
   return tick < top ? tick : top;
 }
 
+function sameColumns(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Per-column mismatch and the conversion of column charges into output values. */
 export class Readout {
   /** Relative gain of each physical column (1 = ideal). */
@@ -80,8 +87,43 @@ export class Readout {
     }
   }
 
+  /** One-entry cache of `settingsFor` (the same columns and settings come call after call). */
+  private cached:
+    | {
+        cols: readonly number[];
+        bits: number;
+        vthV: number;
+        window: number;
+        scale: number;
+        value: ReturnType<Readout['computeSettings']>;
+      }
+    | undefined;
+
   /** What a conversion of `cols` needs: full scale, saturation, and per-column gain (× `scale`) and offset (counts). */
   private settingsFor(cols: readonly number[], s: ConversionSettings, scale: number) {
+    const c = this.cached;
+    if (
+      c &&
+      c.bits === s.precisionBits &&
+      c.vthV === s.vthV &&
+      c.window === s.integrationWindowS &&
+      c.scale === scale &&
+      sameColumns(c.cols, cols)
+    )
+      return c.value;
+    const value = this.computeSettings(cols, s, scale);
+    this.cached = {
+      cols: cols.slice(),
+      bits: s.precisionBits,
+      vthV: s.vthV,
+      window: s.integrationWindowS,
+      scale,
+      value,
+    };
+    return value;
+  }
+
+  private computeSettings(cols: readonly number[], s: ConversionSettings, scale: number) {
     const top = (1 << s.precisionBits) - 1;
     return {
       n: cols.length,

@@ -88,29 +88,66 @@ export class RelaxationTable {
     return v;
   }
 
+  /** Interpolation weight of the last `locateAge` (fraction of its segment's variance step). */
+  lastW = 0;
+  /** Completed-segment sum C of the last `segmentTerms` (µS). */
+  lastC = 0;
+  /** Current-segment step D = √(V_k − V_{k−1})·z_k of the last `segmentTerms` (µS). */
+  lastD = 0;
+
   /**
-   * Where `dtS` falls: segment k (0 before the first time, n after the last) and the variance
-   * V(t) reached within it.
+   * The segment an age falls in — 0 before the first published time, k between times k − 1 and
+   * k, n after the last — and (in `lastW`) the fraction w of the segment's variance step reached.
+   * Independent of the cell: V(t) = V_{k−1} + w·(V_k − V_{k−1}).
    */
-  private locate(v: Float64Array, dtS: number): { k: number; vt: number } {
+  locateAge(dtS: number): number {
     const lt = this.logTimes;
     const n = lt.length;
+    if (!(dtS > 0)) {
+      this.lastW = 0;
+      return 0;
+    }
     const l = Math.log10(dtS);
     if (l <= lt[0]!) {
-      const w = l <= this.logEarly ? 0 : (l - this.logEarly) / (lt[0]! - this.logEarly);
-      return { k: 0, vt: w * v[0]! };
+      this.lastW = l <= this.logEarly ? 0 : (l - this.logEarly) / (lt[0]! - this.logEarly);
+      return 0;
     }
-    if (l >= lt[n - 1]!) return { k: n, vt: v[n - 1]! };
+    if (l >= lt[n - 1]!) {
+      this.lastW = 1;
+      return n;
+    }
     let k = 0;
     while (l > lt[k + 1]!) k++;
-    const w = (l - lt[k]!) / (lt[k + 1]! - lt[k]!);
-    return { k: k + 1, vt: v[k]! + w * (v[k + 1]! - v[k]!) };
+    this.lastW = (l - lt[k]!) / (lt[k + 1]! - lt[k]!);
+    return k + 1;
+  }
+
+  /**
+   * The terms of a cell's walk in segment k (into `lastC`, `lastD`): X = C + √w·D. They change
+   * only when the cell enters another segment, so callers may cache them per cell.
+   */
+  segmentTerms(g0: number, k: number, seed: number): void {
+    const v = this.fill(g0);
+    let c = 0;
+    let below = 0;
+    for (let j = 0; j < k; j++) {
+      const d = v[j]! - below;
+      if (d > 0) c += Math.sqrt(d) * hashNormal(seed, j);
+      below = v[j]!;
+    }
+    const d = k < v.length ? v[k]! - below : 0;
+    this.lastC = c;
+    this.lastD = d > 0 ? Math.sqrt(d) * hashNormal(seed, k) : 0;
   }
 
   /** σ (µS) of the excursion of a cell written to `gMicroS`, `dtS` seconds later (before clamping). */
   sigmaAt(gMicroS: number, dtS: number): number {
     if (!(dtS > 0)) return 0;
-    return Math.sqrt(this.locate(this.fill(gMicroS), dtS).vt);
+    const v = this.fill(gMicroS);
+    const k = this.locateAge(dtS);
+    if (k >= v.length) return Math.sqrt(v[v.length - 1]!);
+    const below = k === 0 ? 0 : v[k - 1]!;
+    return Math.sqrt(below + this.lastW * (v[k]! - below));
   }
 
   /**
@@ -119,18 +156,10 @@ export class RelaxationTable {
    */
   excursion(g0: number, dtS: number, seed: number): number {
     if (!(dtS > 0)) return 0;
-    const v = this.fill(g0);
-    const { k, vt } = this.locate(v, dtS);
-    let x = 0;
-    let below = 0;
-    for (let j = 0; j < k; j++) {
-      const d = v[j]! - below;
-      if (d > 0) x += Math.sqrt(d) * hashNormal(seed, j);
-      below = v[j]!;
-    }
-    const d = vt - below;
-    if (d > 0 && k < v.length) x += Math.sqrt(d) * hashNormal(seed, k);
-    return x;
+    const k = this.locateAge(dtS);
+    const w = this.lastW;
+    this.segmentTerms(g0, k, seed);
+    return this.lastC + Math.sqrt(w) * this.lastD;
   }
 
   /**

@@ -28,7 +28,7 @@ Options:
   --json               print one JSON object: the chip info plus "datasheet"
   --precision B        datasheet activation precision, bits (default 8)
   --clock HZ           datasheet clock, Hz, e.g. 5e7 (default: the chip's)
-  --activity A         datasheet mean input as a fraction of full scale, (0, 1] (default 0.5)
+  --activity A         datasheet mean input as a fraction of full scale, (0, 1] (default 0.1307, MNIST)
   -h, --help           show this help
 
 ${chipOptionsUsage}
