@@ -67,6 +67,32 @@ export function datasheetFor(
   return { ...d, conditions: { ...d.conditions } };
 }
 
+/** Options of `emulatorModelStatistics`. */
+export interface ModelStatisticsRequest {
+  /** Profile name or path. Default `vlsi19-hfo2-256`. */
+  profile?: string;
+  /** Cells per band. Default 4000. */
+  cellsPerBand?: number;
+  /** Seed of the measured chip. Default 1. */
+  seed?: number;
+}
+
+/**
+ * The emulator's own statistics per conductance band beside the reference it reproduces
+ * (`rram-bench chip characterize-model`): σ of G(t) − G(0) at 1 s and 1 day, read noise, and
+ * the time correlation. Loaded lazily: it builds a chip.
+ */
+export async function emulatorModelStatistics(request: ModelStatisticsRequest = {}) {
+  const { modelStatistics } = await import('./emulator/model-statistics.ts');
+  const profile = loadProfile(request.profile ?? 'vlsi19-hfo2-256');
+  return {
+    profile: profile.name,
+    source: profile.relaxation.source ?? '',
+    readNoise: { ...profile.readNoise },
+    bands: modelStatistics(profile, { cellsPerBand: request.cellsPerBand, seed: request.seed }),
+  };
+}
+
 /** Benchmarks of the driver implementations (registered by src/bench/benchmarks/index.ts). */
 export { emulatorBenchmarks } from './emulator/benchmarks.ts';
 export { linkBenchmarks } from './serial/benchmarks.ts';

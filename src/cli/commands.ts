@@ -1,6 +1,7 @@
 /** Every command of `rram-bench`, in the order `--help` lists them. Later issues add theirs here. */
 import { bench } from './bench.ts';
 import { campaignSchema } from './campaign-schema.ts';
+import { characterizeModel } from './characterize-model.ts';
 import { chipInfo } from './chip-info.ts';
 import type { Command } from './command.ts';
 import { conformance } from './conformance.ts';
@@ -15,6 +16,7 @@ import { runsLs, runsShow } from './runs.ts';
 /** All commands. */
 export const commands: readonly Command[] = [
   chipInfo,
+  characterizeModel,
   demo,
   run,
   runsLs,

@@ -128,6 +128,7 @@ function run(
   const targets = characterizationTargets(region.rows * region.cols, window);
   let report: ProgramReport | undefined;
   let relative = NaN;
+  let additive = NaN;
   let noiseCells = 0;
   let calibration: ColumnCalibration | undefined;
   let calibrationBits = 8;
@@ -169,7 +170,11 @@ function run(
     map((m) => m.microS),
     toArray(),
     map((reads): CharacterizeEvent => {
-      ({ relative, cells: noiseCells } = relativeReadNoise(reads, notStuck, window.min));
+      ({
+        relative,
+        additiveMicroS: additive,
+        cells: noiseCells,
+      } = relativeReadNoise(reads, notStuck, window.min));
       return { kind: 'step', step: 'read-noise', relative };
     }),
   );
@@ -232,7 +237,8 @@ function run(
     const written = (k: number) => level[k] === 0 && notStuck(k) && r.pulses[k]! > 0;
     const bands = conductanceBands(r.finalMicroS, written, window, bandCount);
     const verifyAverage = o.program?.verifyAverage ?? 8;
-    const noiseVar = (g: number) => (relative * g) ** 2 * (1 / mapAverage + 1 / verifyAverage);
+    const noiseVar = (g: number) =>
+      ((relative * g) ** 2 + additive ** 2) * (1 / mapAverage + 1 / verifyAverage);
     const sigmaMicroS: number[][] = [];
     const cells: number[][] = [];
     const timesS: number[] = [];
@@ -277,7 +283,7 @@ function run(
       chip: { model: info.model, serial: info.serial, rows: info.rows, cols: info.cols },
       measuredAtS: maps.at(-1)?.timeS ?? NaN,
       conductanceWindowMicroS: { ...window },
-      readNoise: { relative, cells: noiseCells, reads: noiseReads },
+      readNoise: { relative, additiveMicroS: additive, cells: noiseCells, reads: noiseReads },
       relaxation: { gMicroS: bands.centres, timesS, sigmaMicroS, cells },
       stuck: {
         region: { ...region },

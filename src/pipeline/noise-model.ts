@@ -23,8 +23,10 @@ const schema = z
     conductanceWindowMicroS: z.object({ min: finite, max: finite }).strict(),
     readNoise: z
       .object({
-        /** σ of one read relative to G. */
+        /** σ of one read relative to G (proportional part). */
         relative: nonNeg,
+        /** Additive σ of one read (µS), independent of G. Default 0 (models saved before it). */
+        additiveMicroS: nonNeg.default(0),
         /** Cells and repeated reads it was estimated from. */
         cells: count,
         reads: count,
@@ -132,7 +134,9 @@ export class NoiseModel {
 
   /** σ (µS) of a read of a cell at `gMicroS` averaged over `average` reads. */
   readSigma(gMicroS: number, average = 1): number {
-    return (this.data.readNoise.relative * Math.abs(gMicroS)) / Math.sqrt(Math.max(1, average));
+    const { relative, additiveMicroS } = this.data.readNoise;
+    const rel = relative * Math.abs(gMicroS);
+    return Math.sqrt(rel * rel + additiveMicroS * additiveMicroS) / Math.sqrt(Math.max(1, average));
   }
 
   /** `low`, `high`, or undefined when the cell (chip coordinates) was not found stuck. */

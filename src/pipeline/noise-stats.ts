@@ -1,20 +1,25 @@
 /** Statistics of characterisation: pure functions over conductance maps (µS, same layout). */
 
 /**
- * Relative read noise from `reads` (repeated single reads of the same cells): the root mean of
- * each cell's sample variance over its squared mean, over cells that `include` accepts and that
- * read above `minMicroS` (near zero the ratio is all noise).
+ * Read noise from repeated maps of the same cells: per cell, the unbiased variance of its reads
+ * around their mean G; then a least-squares fit of variance = additive² + (relative·G)² over the
+ * included cells with mean above `minMicroS` (the proportional part dominates at the top of the
+ * window, the additive one at the bottom, so cells spread over the window separate them).
  */
 export function relativeReadNoise(
   reads: readonly Float32Array[],
   include: (k: number) => boolean,
   minMicroS: number,
-): { relative: number; cells: number } {
+): { relative: number; additiveMicroS: number; cells: number } {
   const r = reads.length;
   const n = reads[0]?.length ?? 0;
-  let sum = 0;
-  let cells = 0;
-  if (r < 2) return { relative: NaN, cells: 0 };
+  if (r < 2) return { relative: NaN, additiveMicroS: NaN, cells: 0 };
+  // Normal equations of v = a + b·x, x = G².
+  let s1 = 0;
+  let sx = 0;
+  let sxx = 0;
+  let sv = 0;
+  let sxv = 0;
   for (let k = 0; k < n; k++) {
     if (!include(k)) continue;
     let m = 0;
@@ -23,10 +28,34 @@ export function relativeReadNoise(
     if (!(m > minMicroS)) continue;
     let v = 0;
     for (const map of reads) v += (map[k]! - m) ** 2;
-    sum += v / (r - 1) / (m * m);
-    cells++;
+    v /= r - 1;
+    const x = m * m;
+    s1++;
+    sx += x;
+    sxx += x * x;
+    sv += v;
+    sxv += x * v;
   }
-  return { relative: cells > 0 ? Math.sqrt(sum / cells) : NaN, cells };
+  if (s1 === 0) return { relative: NaN, additiveMicroS: NaN, cells: 0 };
+  const det = s1 * sxx - sx * sx;
+  let a: number;
+  let b: number;
+  if (det > 1e-12 * s1 * sxx) {
+    a = (sxx * sv - sx * sxv) / det;
+    b = (s1 * sxv - sx * sv) / det;
+  } else {
+    // All cells at one conductance: the parts cannot be separated; call it proportional.
+    a = 0;
+    b = sv / sx;
+  }
+  if (a < 0) {
+    a = 0;
+    b = sxv / sxx;
+  } else if (b < 0) {
+    b = 0;
+    a = sv / s1;
+  }
+  return { relative: Math.sqrt(b), additiveMicroS: Math.sqrt(a), cells: s1 };
 }
 
 /** Cells grouped into conductance bands by their programmed value. */

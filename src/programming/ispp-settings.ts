@@ -54,6 +54,12 @@ export interface IsppOptions {
    */
   readNoiseRelative?: number;
   /**
+   * Additive read noise assumed for the guard band (σ in µS, one read, independent of G).
+   * Default 0.4, the design's ≈ 1% of a 40 µS range; pass a characterised NoiseModel's when
+   * there is one.
+   */
+  readNoiseAdditiveMicroS?: number;
+  /**
    * Guard band in read-noise σ of the averaged verify: a cell is accepted when its verify lies
    * within tolerance − guardSigmas·σ, so that its true conductance is within tolerance too. Default 2.
    */
@@ -71,6 +77,7 @@ export interface IsppSettings {
   stuckPulses: number;
   stuckMicroS: number;
   readNoiseRelative: number;
+  readNoiseAdditiveMicroS: number;
   guardSigmas: number;
   set: IsppRamp;
   reset: IsppRamp;
@@ -114,6 +121,7 @@ export function isppSettings(info: ChipInfo, options: IsppOptions = {}): IsppSet
     stuckPulses: options.stuckPulses ?? 6,
     stuckMicroS: options.stuckMicroS ?? 0.5,
     readNoiseRelative: options.readNoiseRelative ?? 0.01,
+    readNoiseAdditiveMicroS: options.readNoiseAdditiveMicroS ?? 0.4,
     guardSigmas: options.guardSigmas ?? 2,
     set: ramp(info, 'SET', options.set),
     reset: ramp(info, 'RESET', options.reset),
@@ -148,6 +156,11 @@ export function isppSettings(info: ChipInfo, options: IsppOptions = {}): IsppSet
     'readNoiseRelative',
     'must lie in [0, 1)',
   );
+  check(
+    s.readNoiseAdditiveMicroS >= 0 && Number.isFinite(s.readNoiseAdditiveMicroS),
+    'readNoiseAdditiveMicroS',
+    'must be ≥ 0',
+  );
   check(s.guardSigmas >= 0 && Number.isFinite(s.guardSigmas), 'guardSigmas', 'must be ≥ 0');
   check(s.stuckMicroS >= 0 && Number.isFinite(s.stuckMicroS), 'stuckMicroS', 'must be ≥ 0');
   return s;
@@ -158,6 +171,13 @@ export function isppSettings(info: ChipInfo, options: IsppOptions = {}): IsppSet
  * the tolerance less the guard band, never below a quarter of the tolerance.
  */
 export function acceptWindow(s: IsppSettings, targetMicroS: number): number {
-  const sigma = (s.readNoiseRelative * Math.abs(targetMicroS)) / Math.sqrt(s.verifyAverage);
+  const sigma = verifySigma(s, targetMicroS);
   return Math.max(0.25 * s.toleranceMicroS, s.toleranceMicroS - s.guardSigmas * sigma);
+}
+
+/** σ of one averaged verify read of a cell at `gMicroS` (µS): √((relative·G)² + additive²)/√average. */
+export function verifySigma(s: IsppSettings, gMicroS: number): number {
+  const rel = s.readNoiseRelative * gMicroS;
+  const add = s.readNoiseAdditiveMicroS;
+  return Math.sqrt(rel * rel + add * add) / Math.sqrt(s.verifyAverage);
 }

@@ -14,7 +14,7 @@
  */
 import type { Polarity } from '../../drivers/driver.ts';
 import { CellStatus } from './cell-status.ts';
-import { acceptWindow, type IsppRamp, type IsppSettings } from './ispp-settings.ts';
+import { acceptWindow, verifySigma, type IsppRamp, type IsppSettings } from './ispp-settings.ts';
 
 /** A pulse the state machine wants applied to one cell. */
 export interface IsppPulse {
@@ -137,10 +137,7 @@ export class IsppState {
     }
     // Stuck: still where it started after stuckPulses pulses. The threshold covers the read
     // noise of two averaged verifies (4σ), so a noisy still cell is not mistaken for a mover.
-    const still = Math.max(
-      s.stuckMicroS,
-      (4 * s.readNoiseRelative * gMicroS * Math.SQRT2) / Math.sqrt(s.verifyAverage),
-    );
+    const still = Math.max(s.stuckMicroS, 4 * Math.SQRT2 * verifySigma(s, gMicroS));
     if (
       this.roundPulses[k]! >= s.stuckPulses &&
       Math.abs(gMicroS - this.firstG[k]!) < still &&
