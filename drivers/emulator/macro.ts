@@ -47,11 +47,11 @@ export function defaultReadoutConfig(p: Profile): ReadoutConfig {
 
 /**
  * How far (in decades of age) the youngest write may age before the cached conductance map is
- * rebuilt: 0.005 decade, 1.16% of its age. Relaxation variance grows by at most ≈ 2.4 µS² per
+ * rebuilt: 0.01 decade, 2.3% of its age. Relaxation variance grows by at most ≈ 2.4 µS² per
  * decade (G/gMax ≈ 0.5, 1 s → 1 day), so between rebuilds a cell's conductance moves by at most
- * ≈ 0.11 µS RMS — a quarter of one read's additive noise. Older cells move less per second.
+ * ≈ 0.15 µS RMS — under 40% of one read's additive noise (0.4 µS). Older cells move less.
  */
-export const MAP_RESOLUTION_DECADES = 0.005;
+export const MAP_RESOLUTION_DECADES = 0.01;
 const MAP_RATIO = 10 ** MAP_RESOLUTION_DECADES;
 
 /**
