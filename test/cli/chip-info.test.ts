@@ -103,6 +103,7 @@ describe('rram-bench chip info', () => {
     assert.deepEqual(Object.keys(info.datasheet.conditions).sort(), [
       'clockHz',
       'inputActivity',
+      'meanConductanceMicroS',
       'precisionBits',
     ]);
   });
