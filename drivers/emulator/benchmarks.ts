@@ -311,7 +311,14 @@ export const emulatorBenchmarks = [
         for (let i = 0; i < 16; i++) refs.push((await networkChip('reference', 100 + i)).chip);
         const inputs = networkInputs(INPUT_VECTORS, 13);
         const r = await compare(chips, refs, inputs, 16, 2);
-        const one = await mvmRate([chips[0]!], inputs, 16, 2);
+        // One chip, alternated with 16 in the same rounds (a shared host's load drifts).
+        let one = await mvmRate([chips[0]!], inputs, 16, 2);
+        for (let k = 1; k < ROUNDS; k++) {
+          const again16 = await mvmRate(chips, inputs, 16, 2);
+          if (again16.perS > r.fast.perS) r.fast = again16;
+          const again1 = await mvmRate([chips[0]!], inputs, 16, 2);
+          if (again1.perS > one.perS) one = again1;
+        }
         return {
           value: r.fast.perS,
           unit: 'MVM/s',
