@@ -103,7 +103,7 @@ function wrongSize(name: string, got: number, expected: number, detail: string):
   );
 }
 
-/** `CONF?` value: `bits=8 vref=0.2 vth=0.5 window=1.6e-7 mode=COUNT stop=1`. */
+/** `CONF?` value: `bits=8 vref=0.2 vth=0.5 window=0.0000102 mode=COUNT stop=1`. */
 export function formatConfig(c: ReadoutConfig): string {
   return `bits=${c.precisionBits} vref=${c.readV} vth=${c.vthV} window=${c.integrationWindowS} mode=${c.mode} stop=${c.ttfsStopFraction}`;
 }

@@ -25,7 +25,7 @@ import { HostEnd, expectExchanges, req } from './exchange.ts';
 
 const BOOT = 'B007AB1E';
 const IDN = 'RRAM-BENCH,vlsi19-hfo2-256,EMU-00000001,0.1.0';
-const DEFAULT_CONF = 'bits=8 vref=0.2 vth=0.5 window=1.6e-7 mode=COUNT stop=1';
+const DEFAULT_CONF = 'bits=8 vref=0.2 vth=0.5 window=0.0000102 mode=COUNT stop=1';
 /** Seqs for out-of-band verbs, far from the ordered ones (as the host library does). */
 const CTL = 40000;
 
