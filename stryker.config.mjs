@@ -14,7 +14,7 @@ export default {
   // Mocha runs in Stryker's worker process: .mocharc.json's node-option does not apply there,
   // so the worker itself loads tsx.
   testRunnerNodeArgs: ['--import', 'tsx'],
-  mochaOptions: { config: '.mocharc.json' },
+  mochaOptions: { config: '.mocharc.json', ...(group.grep !== undefined && { grep: group.grep }) },
   mutate: group.mutate,
   testFiles: group.testFiles,
   // Only the tests that cover a mutant run against it.
