@@ -31,7 +31,7 @@ describe('crash-test freeze seam', function () {
         for (let i = 0; i < 5; i++) if (f('[1/2] program: ' + (i + 1) + '/8 committed') === undefined) returned++;
         console.log(String(v) + ' ' + returned);
       }`,
-      60_000,
+      30_000,
     );
     assert.equal(r.signal, null, `the child blocked: ${r.stdout}${r.stderr}`);
     assert.equal(r.status, 0, r.stderr);
