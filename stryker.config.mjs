@@ -21,7 +21,8 @@ export default {
   coverageAnalysis: 'perTest',
   // The machine is shared: one worker unless --concurrency says otherwise.
   concurrency: 1,
-  timeoutMS: 60000,
+  // A mutant that makes a test spin is a timeout (killed) after this much beyond its normal time.
+  timeoutMS: 10000,
   timeoutFactor: 3,
   reporters: ['html', 'clear-text', 'progress', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
