@@ -150,19 +150,46 @@ describe('bench harness', () => {
     assert.match(io.err, /unknown option --bogus/);
   });
 
-  it('measureRate grows the batch and times at least minTimeMs', async () => {
-    let calls = 0;
-    let work = 0;
+  it('measureRate counts exactly the units of the timed batches, after the warm-up, and their time', async () => {
+    // Each unit costs at least 0.2 ms of busy work (timed by the batch itself), so no honest
+    // measurement can exceed 5,000 units/s, however loaded the machine.
+    const unitMs = 0.2;
+    const calls: { n: number; ms: number }[] = [];
+    const t0 = performance.now();
     const rate = await measureRate(
       (n) => {
-        calls++;
-        for (let i = 0; i < n; i++) work += Math.sqrt(i);
+        const start = performance.now();
+        while (performance.now() - start < n * unitMs);
+        calls.push({ n, ms: performance.now() - start });
       },
-      { minTimeMs: 50, warmupMs: 10 },
+      { minTimeMs: 40, warmupMs: 10 },
     );
-    assert.ok(work > 0 && calls > 2);
-    assert.ok(rate.seconds >= 0.05);
-    assert.ok(rate.units > 1 && rate.perS > 0);
-    assert.ok(Math.abs(rate.perS - rate.units / rate.seconds) < 1e-6 * rate.perS);
+    const wallS = (performance.now() - t0) / 1000;
+    // The batch doubles from 1 during the warm-up and never shrinks.
+    assert.equal(calls[0]!.n, 1);
+    for (let i = 1; i < calls.length; i++)
+      assert.ok(
+        calls[i]!.n === calls[i - 1]!.n || calls[i]!.n === 2 * calls[i - 1]!.n,
+        `call ${i}: ${calls[i - 1]!.n} → ${calls[i]!.n}`,
+      );
+    // The units reported are those of a run of trailing calls, not including the first call
+    // (the warm-up always makes at least one).
+    let k = calls.length;
+    let suffix = 0;
+    while (k > 1 && suffix < rate.units) suffix += calls[--k]!.n;
+    assert.equal(suffix, rate.units, `units ${rate.units} vs the trailing calls`);
+    assert.ok(k >= 1, 'the warm-up call is not counted');
+    const timedMs = calls.slice(k).reduce((a, c) => a + c.ms, 0);
+    assert.ok(rate.seconds >= 0.04, `timed ${rate.seconds} s, at least minTimeMs`);
+    assert.ok(
+      rate.seconds * 1000 >= timedMs - 1e-6,
+      `${rate.seconds} s vs ${timedMs} ms in batches`,
+    );
+    assert.ok(rate.seconds <= wallS, `${rate.seconds} s within the ${wallS} s the call took`);
+    assert.ok(
+      rate.perS <= 1000 / unitMs,
+      `perS ${rate.perS} exceeds the possible ${1000 / unitMs}`,
+    );
+    assert.ok(Math.abs(rate.perS * rate.seconds - rate.units) < 1e-6 * rate.units);
   });
 });

@@ -1,6 +1,10 @@
 /**
- * Characterisation of the default emulated chip against the profile's true parameters (issue 4
- * must-show: within 15%), and the NoiseModel's serialisation.
+ * Characterisation of the default emulated chip against the profile's true parameters, and the
+ * NoiseModel's serialisation. Each tolerance is the one docs/pipeline.md states, derived from the
+ * sample size behind the estimate: Z standard errors of a σ estimated from `dof` degrees of
+ * freedom (relative SE 1/√(2·dof)) or of a binomial fraction (SE √(p(1−p)/n)). Z = 4 keeps the
+ * family of ~30 comparisons below a 0.2% false-alarm rate; the emulator is seeded, so the figures
+ * are reproducible, and a bias larger than the sampling error fails.
  */
 import assert from 'node:assert/strict';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -12,8 +16,19 @@ import { characterize, type CharacterizeEvent } from '../../src/pipeline/charact
 import { NoiseModel } from '../../src/pipeline/noise-model.ts';
 import { clockWait } from '../../src/pipeline/wait.ts';
 
-const within = (measured: number, truth: number, rel = 0.15) =>
+const within = (measured: number, truth: number, rel: number) =>
   Math.abs(measured / truth - 1) <= rel;
+/** Standard errors allowed between an estimate and the truth. */
+const Z = 4;
+/** Relative standard error of a standard deviation estimated with `dof` degrees of freedom. */
+const sigmaRelSe = (dof: number) => 1 / Math.sqrt(2 * dof);
+/** Relative tolerance the docs claim for read σ and relaxation σ against the profile. */
+const CLAIMED = 0.03;
+/**
+ * Against this chip's own draw (stuck cells, column gain/offset), where sampling error is absent,
+ * the estimator itself is held to the claimed 3%.
+ */
+const OWN_DRAW = 0.03;
 const sd = (a: ArrayLike<number>) => {
   const v = Array.from(a);
   const m = v.reduce((x, y) => x + y, 0) / v.length;
@@ -55,16 +70,17 @@ describe('characterize → NoiseModel on the default emulated profile', function
     assert.ok(d.isIdle);
   });
 
-  it('read noise σ/G within 15% of the profile', () => {
+  it('read noise σ/G within 4 standard errors of the profile (≈ 0.4% at 8 reads × 64,900 cells)', () => {
     const truth = d.macro.profile.readNoise.relative;
-    figures.readNoise = { measured: model.data.readNoise.relative, profile: truth };
-    assert.ok(
-      within(model.data.readNoise.relative, truth),
-      `${model.data.readNoise.relative} vs ${truth}`,
-    );
+    const { relative, cells, reads } = model.data.readNoise;
+    const tol = Z * sigmaRelSe((reads - 1) * cells);
+    figures.readNoise = { measured: relative, profile: truth, tolerance: tol };
+    assert.ok(cells > 60_000, `read noise measured on ${cells} cells`);
+    assert.ok(tol < CLAIMED, `tolerance ${tol} is tighter than the claimed ${CLAIMED}`);
+    assert.ok(within(relative, truth, tol), `${relative} vs ${truth} (±${tol})`);
   });
 
-  it('relaxation σ per band and time within 15% of the profile table', () => {
+  it('relaxation σ per band and time within 4 standard errors of the profile table (≈ 3%)', () => {
     const p = d.macro.profile;
     const table = new RelaxationTable(p.relaxation, p.conductance.gMaxMicroS);
     const r = model.data.relaxation;
@@ -89,15 +105,20 @@ describe('characterize → NoiseModel on the default emulated profile', function
       r.gMicroS.forEach((g, j) => {
         const truth = Math.sqrt(acc[j]!.s2 / acc[j]!.n);
         const measured = r.sigmaMicroS[ti]![j]!;
+        // One drift per cell: n − 1 degrees of freedom in the band.
+        const tol = Z * sigmaRelSe(acc[j]!.n - 1);
         rows.push({
           t,
           g: +g.toFixed(1),
           measured: +measured.toFixed(3),
           profile: +truth.toFixed(3),
+          tolerance: +tol.toFixed(4),
         });
+        assert.ok(acc[j]!.n > 5000, `band ${j}: ${acc[j]!.n} cells`);
+        assert.ok(tol <= CLAIMED * 1.1, `band ${j}: tolerance ${tol} near the claimed ${CLAIMED}`);
         assert.ok(
-          within(measured, truth),
-          `t ${t} s, G ${g.toFixed(1)} µS: σ ${measured} vs ${truth}`,
+          within(measured, truth, tol),
+          `t ${t} s, G ${g.toFixed(1)} µS: σ ${measured} vs ${truth} (±${tol})`,
         );
       });
     });
@@ -108,25 +129,46 @@ describe('characterize → NoiseModel on the default emulated profile', function
     );
   });
 
-  it('stuck fraction and low share within 15% of the profile; every reported cell truly stuck', () => {
+  it('stuck fraction and low share: this chip’s stuck cells within 3%, the profile within 4 binomial SE', () => {
     const s = model.data.stuck;
     const p = d.macro.profile.stuck;
+    const n = 256 * 256;
     let falsePositives = 0;
     for (const c of s.cells) if (d.macro.cells.stuck(c.row * 256 + c.col) === 0) falsePositives++;
+    let trulyStuck = 0;
+    for (let k = 0; k < n; k++) if (d.macro.cells.stuck(k) !== 0) trulyStuck++;
+    // The profile's fraction is a probability: this chip drew Binomial(n, p) stuck cells.
+    const fractionTol = (Z * Math.sqrt((p.fraction * (1 - p.fraction)) / n)) / p.fraction;
+    const stuckN = s.cells.length;
+    const shareTol = (Z * Math.sqrt((p.lowShare * (1 - p.lowShare)) / stuckN)) / p.lowShare;
     figures.stuck = {
       fraction: s.fraction,
       profile: p.fraction,
+      drawn: trulyStuck / n,
+      fractionTolerance: fractionTol,
       lowShare: s.lowShare,
+      lowShareTolerance: shareTol,
       falsePositives,
     };
-    assert.ok(within(s.fraction, p.fraction), `${s.fraction} vs ${p.fraction}`);
-    assert.ok(within(s.lowShare, p.lowShare), `${s.lowShare} vs ${p.lowShare}`);
     assert.equal(falsePositives, 0);
+    assert.equal(s.cells.length, Math.round(s.fraction * n));
+    assert.ok(
+      within(s.fraction, trulyStuck / n, OWN_DRAW),
+      `${s.fraction} vs this chip's ${trulyStuck / n}`,
+    );
+    assert.ok(
+      within(s.fraction, p.fraction, fractionTol),
+      `${s.fraction} vs ${p.fraction} (±${fractionTol})`,
+    );
+    assert.ok(
+      within(s.lowShare, p.lowShare, shareTol),
+      `${s.lowShare} vs ${p.lowShare} (±${shareTol})`,
+    );
     const c = s.cells[0]!;
     assert.equal(model.stuckAt(c.row, c.col), c.level);
   });
 
-  it('column gain and offset spread within 15% of the profile (and of the chip’s own draw)', () => {
+  it('column gain and offset spread within 3% of the chip’s own draw, the profile within 4 SE', () => {
     const c = model.data.columns;
     assert.ok(c);
     const p = d.macro.profile.ifc;
@@ -138,12 +180,21 @@ describe('characterize → NoiseModel on the default emulated profile', function
       profile: [p.gainSigma, p.offsetSigma],
       drawn: [drawnGain, drawnOffset],
     };
-    assert.ok(within(c.gainSpread, p.gainSigma), `gain ${c.gainSpread} vs ${p.gainSigma}`);
+    // 256 columns drawn from N(1, σ): the profile's σ is known to 1/√(2·255) = 4.4% (1 SE).
+    const tol = Z * sigmaRelSe(d.macro.readout.gain.length - 1);
+    assert.ok(within(c.gainSpread, p.gainSigma, tol), `gain ${c.gainSpread} vs ${p.gainSigma}`);
     assert.ok(
-      within(c.offsetSpread, p.offsetSigma),
+      within(c.offsetSpread, p.offsetSigma, tol),
       `offset ${c.offsetSpread} vs ${p.offsetSigma}`,
     );
-    assert.ok(within(c.gainSpread, drawnGain, 0.1) && within(c.offsetSpread, drawnOffset, 0.1));
+    assert.ok(
+      within(c.gainSpread, drawnGain, OWN_DRAW),
+      `gain ${c.gainSpread} vs drawn ${drawnGain}`,
+    );
+    assert.ok(
+      within(c.offsetSpread, drawnOffset, OWN_DRAW),
+      `offset ${c.offsetSpread} vs drawn ${drawnOffset}`,
+    );
   });
 
   it('serialises: toJSON → JSON text → fromJSON gives the same model', () => {

@@ -51,6 +51,48 @@ function truthWithin(d: EmulatorDriver, targets: Float32Array, t: number, tol: n
 
 const figures: Record<string, unknown> = {};
 
+/**
+ * The figures docs/pipeline.md and the README quote for this run (seeded, so reproducible). The
+ * emulator's physics sets them: when it changes, re-run this file and update them here and in the
+ * docs together. Each is asserted to within Z binomial standard errors over the cells it counts.
+ */
+const QUOTED = {
+  /** Non-stuck cells truly within ±1 µS after write-verify, board path (99.95%). */
+  boardWithin1: 0.9995,
+  /** The same, host path (99.89%). */
+  hostWithin1: 0.9989,
+  /** Cells within ±2 µS an emulated hour later, no re-check (50.3%). */
+  within2After1h: 0.503,
+  /** The same with 3 re-check rounds 60 s apart (93.4%). */
+  within2After1hRecheck: 0.934,
+};
+/** Standard errors allowed. */
+const Z = 4;
+/**
+ * Z binomial standard errors of a fraction near `p` over `n` cells, plus the rounding of the
+ * quoted figure (half a unit of its last digit, `quantum`).
+ */
+const bound = (p: number, n: number, quantum: number) =>
+  Z * Math.sqrt(Math.max(p * (1 - p), 1 / n) / n) + quantum / 2;
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26; |error| < 1.5e-7). */
+function phi(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/** Non-stuck cells of a full-array run. */
+function nonStuck(d: EmulatorDriver): number {
+  let n = 0;
+  for (let i = 0; i < FULL.rows * FULL.cols; i++) if (d.macro.cells.stuck(i) === 0) n++;
+  return n;
+}
+
 describe('programRegion on the default emulated profile', function () {
   this.timeout(60_000);
   after(() => console.log('      figures:', JSON.stringify(figures)));
@@ -77,6 +119,12 @@ describe('programRegion on the default emulated profile', function () {
         failed: r.failed,
       };
       assert.ok(truth >= 0.995, `true in-tolerance ${truth}`);
+      const quoted = mode === 'board' ? QUOTED.boardWithin1 : QUOTED.hostWithin1;
+      const tol = bound(quoted, nonStuck(d), 1e-4);
+      assert.ok(
+        Math.abs(truth - quoted) <= tol,
+        `${mode}: true in-tolerance ${truth} vs the quoted ${quoted} (±${tol.toFixed(5)})`,
+      );
       assert.ok(r.inToleranceNonStuck >= 0.995, `verify in-tolerance ${r.inToleranceNonStuck}`);
       assert.ok(r.meanPulses <= 10, `mean pulses ${r.meanPulses}`);
       assert.equal(
@@ -150,6 +198,23 @@ describe('programRegion on the default emulated profile', function () {
       assert.ok(Math.abs(sum / n) < 0.05 * profile, `band ${lo}-${hi}: mean drift ${sum / n}`);
     }
     const without = truthWithin(a.d, targets, a.clock.now(), 2);
+    // What the profile's table predicts if each cell's error right after programming gets a
+    // N(0, σ(G, 1 h)) drift: within ±2 µS with probability Φ((2 − e)/σ) − Φ((−2 − e)/σ).
+    let expected = 0;
+    let counted = 0;
+    for (let i = 0; i < targets.length; i++) {
+      if (a.d.macro.cells.stuck(i) !== 0) continue;
+      counted++;
+      const e = g0[i]! - targets[i]!;
+      // Cells not written (0 pulses) do not relax.
+      if (ra.pulses[i] === 0) {
+        if (Math.abs(e) <= 2) expected++;
+        continue;
+      }
+      const s = table.sigmaAt(g0[i]!, HOUR);
+      expected += phi((2 - e) / s) - phi((-2 - e) / s);
+    }
+    expected /= counted;
     await a.d.close();
     // With the re-check: 3 rounds, 60 s apart, then the rest of the hour.
     const b = await chip();
@@ -181,6 +246,23 @@ describe('programRegion on the default emulated profile', function () {
       meanPulsesWithRecheck: +rb.meanPulsesTotal.toFixed(3),
     };
     assert.ok(withRecheck > without + 0.1, `re-check: ${withRecheck} vs ${without}`);
+    const n = targets.length;
+    // Recorded, not asserted: the Gaussian prediction from the table's σ reads 1.5 points above
+    // the emulator's 53.75% (0.552), more than sampling explains; see docs/pipeline.md.
+    figures.relaxation = {
+      ...(figures.relaxation as object),
+      expectedWithoutFromProfile: +expected.toFixed(4),
+    };
+    const tolQuoted = bound(QUOTED.within2After1h, n, 1e-3);
+    assert.ok(
+      Math.abs(without - QUOTED.within2After1h) <= tolQuoted,
+      `±2 µS after 1 h: ${without} vs the quoted ${QUOTED.within2After1h} (±${tolQuoted})`,
+    );
+    const tolRecheck = bound(QUOTED.within2After1hRecheck, n, 1e-3);
+    assert.ok(
+      Math.abs(withRecheck - QUOTED.within2After1hRecheck) <= tolRecheck,
+      `with re-check: ${withRecheck} vs the quoted ${QUOTED.within2After1hRecheck} (±${tolRecheck})`,
+    );
     assert.equal(rb.recheck.length, 3);
   });
 
