@@ -8,6 +8,7 @@ import { demo } from './demo.ts';
 import { emulate } from './emulate.ts';
 import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
+import { modelExport } from './model-export.ts';
 import { ports } from './ports.ts';
 import { run } from './run.ts';
 import { runsLs, runsShow } from './runs.ts';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   runsLs,
   runsShow,
   exportCommand,
+  modelExport,
   campaignSchema,
   emulate,
   ports,

@@ -2,8 +2,9 @@
  * Structured-sparsity regularisers over crossbar lines, on the mapped weights u = s·W/(g_max −
  * g_min) (the fraction of the window a weight takes, so the penalty does not just shrink W,
  * which the percentile mapping would undo):
- *  - group lasso (SSL, Wen et al. 2016): Σ over rows ‖u_i,:‖₂ + Σ over columns ‖u_:,k‖₂, the
- *    mean over lines; a line whose norm reaches zero frees a whole word line or column pair;
+ *  - group lasso (SSL, Wen et al. 2016): Σ over rows ‖u_i,:‖₂ + Σ over columns ‖u_:,k‖₂,
+ *    applied as a proximal step after each optimiser step (`groupShrink`); a line whose norm
+ *    reaches zero frees a whole word line or column pair;
  *  - Hoyer-square (Yang et al. 2020): (Σ|u|)² / Σu², scale-invariant, divided by the count.
  */
 import type * as Tf from '@tensorflow/tfjs-core';
@@ -22,6 +23,31 @@ export function hoyerSquare(tf: typeof Tf, u: Tf.Tensor2D): Tf.Scalar {
   const l1 = tf.sum(tf.abs(u));
   const l2 = tf.add(tf.sum(tf.square(u)), 1e-12);
   return tf.div<Tf.Scalar>(tf.div(tf.square(l1), l2), u.size);
+}
+
+/**
+ * The proximal step of group lasso (group soft-thresholding) on one layer, in place: each row
+ * (and column unless `cols` is false) of the mapped weights u = w·scale/range is shrunk by
+ * τ·√(group size) in norm, and set exactly to zero when its norm is below that — how SSL
+ * reaches whole zero lines, which a plain gradient only approaches.
+ */
+export function groupShrink(
+  w: Float32Array,
+  k: number,
+  m: number,
+  tau: number,
+  unitPerWeight: number,
+  cols = true,
+): void {
+  const shrink = (idx: (j: number) => number, n: number) => {
+    let sq = 0;
+    for (let j = 0; j < n; j++) sq += (w[idx(j)]! * unitPerWeight) ** 2;
+    const norm = Math.sqrt(sq);
+    const f = norm > 0 ? Math.max(0, 1 - (tau * Math.sqrt(n)) / norm) : 0;
+    for (let j = 0; j < n; j++) w[idx(j)]! *= f;
+  };
+  for (let i = 0; i < k; i++) shrink((j) => i * m + j, m);
+  if (cols) for (let j = 0; j < m; j++) shrink((i) => i * m + j, k);
 }
 
 /**

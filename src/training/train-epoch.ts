@@ -12,7 +12,7 @@ import { layerScale, type ChipModel } from './chip-model.ts';
 import { networkScores } from './chip-forward.ts';
 import { samplePerturbation, type NoiseInjection, type StuckCells } from './cell-noise.ts';
 import { seededNormal } from './mlp.ts';
-import { groupLasso, hoyerSquare, pruneLines } from './regularizers.ts';
+import { groupShrink, hoyerSquare, pruneLines } from './regularizers.ts';
 import { loadTf } from './tf-backend.ts';
 
 /** Training inputs: pulses of layer `from`'s inputs (`n × sizes[from]`) and labels. */
@@ -42,12 +42,20 @@ export interface TrainConfig {
   noise?: NoiseInjection;
   /** Cells held at stuck values, per layer. Default none. */
   stuck?: (StuckCells | undefined)[];
-  /** Group-lasso weight (rows and columns of every layer but the output columns). Default 0. */
+  /**
+   * Group-lasso strength (rows and columns of every layer but the output columns), applied as a
+   * proximal shrink of learningRate·groupLasso·√(line length) per step. Default 0.
+   */
   groupLasso?: number;
   /** Hoyer-square weight. Default 0. */
   hoyer?: number;
   /** With group lasso: lines whose |ΔG| all stay below this are zeroed (µS). Default 1. */
   pruneMicroS?: number;
+  /**
+   * Augment square-image inputs (layer 0 only) by shifting each sample up to this many pixels
+   * in x and y, drawn per sample. Default 0 (none).
+   */
+  shift?: number;
   /** Seed of shuffles and noise draws. */
   seed: number;
 }
@@ -103,6 +111,7 @@ export async function trainEpoch(
       seededRandom(mix(seed, epoch, 0)),
     );
     const normal = seededNormal(mix(seed, epoch, 1));
+    const shifts = seededRandom(mix(seed, epoch, 2));
     let lossSum = 0;
     let steps = 0;
     const range = chip.gMaxMicroS - chip.gMinMicroS;
@@ -111,6 +120,8 @@ export async function trainEpoch(
       const b = idx.length;
       const xb = new Float32Array(b * k0);
       idx.forEach((s, i) => xb.set(data.pulses.subarray(s * k0, (s + 1) * k0), i * k0));
+      if (config.shift && from === 0)
+        shiftImages(xb, b, Math.round(Math.sqrt(k0)), config.shift, shifts);
       const yb = Int32Array.from(idx, (s) => data.labels[s]!);
       const host = vars.map((v) => v.dataSync() as Float32Array);
       const scales = host.map((w) => layerScale(chip, w));
@@ -138,11 +149,6 @@ export async function trainEpoch(
             for (let l = from; l < layers; l++) {
               if (!trainable[l]) continue;
               const u = tf.mul<Tf.Tensor2D>(vars[l]!, scales[l]! / range);
-              if (config.groupLasso)
-                loss = tf.add<Tf.Scalar>(
-                  loss,
-                  tf.mul(groupLasso(tf, u, l < layers - 1), config.groupLasso),
-                );
               if (config.hoyer)
                 loss = tf.add<Tf.Scalar>(loss, tf.mul(hoyerSquare(tf, u), config.hoyer));
             }
@@ -160,6 +166,15 @@ export async function trainEpoch(
         vars.forEach((v, l) => {
           if (!trainable[l]) return;
           const w = v.dataSync().slice() as Float32Array;
+          const scale = layerScale(chip, w);
+          groupShrink(
+            w,
+            sizes[l]!,
+            sizes[l + 1]!,
+            learningRate * decay * config.groupLasso!,
+            scale / range,
+            l < layers - 1,
+          );
           pruneLines(
             w,
             sizes[l]!,
@@ -186,6 +201,33 @@ export async function trainEpoch(
   } finally {
     optimizer.dispose();
     vars.forEach((v) => v.dispose());
+  }
+}
+
+/** Shift each of `b` square images (`w × w`, row-major, in place) by up to ±`max` pixels. */
+function shiftImages(
+  x: Float32Array,
+  b: number,
+  w: number,
+  max: number,
+  random: () => number,
+): void {
+  const tmp = new Float32Array(w * w);
+  for (let s = 0; s < b; s++) {
+    const dx = Math.floor(random() * (2 * max + 1)) - max;
+    const dy = Math.floor(random() * (2 * max + 1)) - max;
+    if (dx === 0 && dy === 0) continue;
+    const img = x.subarray(s * w * w, (s + 1) * w * w);
+    tmp.fill(0);
+    for (let r = 0; r < w; r++) {
+      const sr = r - dy;
+      if (sr < 0 || sr >= w) continue;
+      for (let c = 0; c < w; c++) {
+        const sc = c - dx;
+        if (sc >= 0 && sc < w) tmp[r * w + c] = img[sr * w + sc]!;
+      }
+    }
+    img.set(tmp);
   }
 }
 

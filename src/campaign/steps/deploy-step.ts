@@ -131,10 +131,12 @@ export function deployStep(s: StepOf<'deploy'>, files: Weights[] | undefined): S
       let converged = 0;
       let sq = 0;
       let stuck = 0;
+      let pulses = 0;
       for (const m of all) {
         if (m.kind !== 'program') continue;
         for (let k = 0; k < m.result.finalMicroS.length; k++) {
           n++;
+          pulses += m.result.pulses[k]!;
           converged += m.result.converged[k]!;
           const e = m.result.finalMicroS[k]! - m.targetsMicroS[k]!;
           sq += e * e;
@@ -156,6 +158,13 @@ export function deployStep(s: StepOf<'deploy'>, files: Weights[] | undefined): S
           unit: 'µS',
         },
         { kind: 'metric', name: 'stuck_cells', value: stuck, unit: 'cells' },
+        // Write pulses only (width + gap each), a lower bound on the programming chip time.
+        {
+          kind: 'metric',
+          name: 'chip_time_s',
+          value: pulses * (ctx.chip.limits.pulseWidthS.min + 1e-7),
+          unit: 's',
+        },
       ];
       if (files) {
         const weights = packMlp(model);

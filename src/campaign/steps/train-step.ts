@@ -9,14 +9,14 @@
 import type { ChipInfo, ReadoutConfig } from '../../../drivers/driver.ts';
 import { BenchError } from '../../../drivers/driver.ts';
 import { createHash } from 'node:crypto';
-import { accuracy } from '../../inference/accuracy.ts';
+import { accuracy, argmax } from '../../inference/accuracy.ts';
 import { observe } from '../../pipeline/observe.ts';
 import { toPulses } from '../../dataset/dataset.ts';
 import type { Measurement } from '../../store/measurement.ts';
 import type { StepOf } from '../campaign-schema.ts';
 import type { StepContext, StepRunner } from '../step-runner.ts';
 import type { TrainConfig, TrainData, TrainState } from '../../training/train-epoch.ts';
-import type { ChipModel } from '../../training/chip-model.ts';
+import { layerScale, type ChipModel } from '../../training/chip-model.ts';
 import { initMlp, packMlp, unpackMlp } from '../../training/mlp.ts';
 import { zeroLines } from '../../training/regularizers.ts';
 import {
@@ -197,7 +197,22 @@ export function trainStep(s: StepOf<'train'>): StepRunner {
           sha256: createHash('sha256').update(Buffer.from(weights.buffer)).digest('hex'),
           shape: sizes,
           weights,
-          meta: { sizes, epochs: s.epochs, losses, noise: s.noise, onChip: s.onChip },
+          meta: {
+            sizes,
+            epochs: s.epochs,
+            losses,
+            noise: s.noise,
+            onChip: s.onChip,
+            dataset: s.dataset,
+            chip: chip!,
+            scales: model.weights.map((w) => layerScale(chip!, w)),
+          },
+        },
+        {
+          kind: 'artifact',
+          name: 'predictions',
+          data: Int32Array.from(argmax(scores, sizes.at(-1)!)),
+          meta: { first: 0, software: true },
         },
         { kind: 'metric', name: 'software_accuracy', value: acc, unit: 'fraction' },
         { kind: 'metric', name: 'rows_freed', value: rowsFreed, unit: 'lines' },
