@@ -106,7 +106,13 @@ export function exportModel(
     const all = new Int32Array(n);
     for (const p of parts)
       all.set(p.measurement.data, (p.measurement.meta as { first: number }).first);
-    const key = s.kind === 'train' ? `${params.stage}.software` : params.stage;
+    // The software stage's host predictions are `software`; other trained stages' `host.<stage>`.
+    const key =
+      s.kind !== 'train'
+        ? params.stage
+        : params.stage === 'software'
+          ? 'software'
+          : `host.${params.stage}`;
     predictions[key] = write(`predictions_${key}.npy`, all, [n]);
   }
   const accuracy = Object.fromEntries(
