@@ -70,12 +70,12 @@ describe('closed loop on the harsh emulated chip (small MNIST subset)', function
   });
 
   it('noise-aware retraining beats the plain network on the chip by ≥ 10 pp', () => {
-    const { naive, noiseAware } = clean.accuracy as Record<string, number>;
+    const { naive, noiseAware } = clean.accuracy;
     assert.ok(noiseAware! - naive! >= 0.1, `naive ${naive}, noise-aware ${noiseAware}`);
   });
 
   it('chip-in-the-loop fine-tuning improves on none by ≥ 0.5 pp', () => {
-    const { noiseAware, final } = clean.accuracy as Record<string, number>;
+    const { noiseAware, final } = clean.accuracy;
     assert.ok(final! - noiseAware! >= 0.005, `noise-aware ${noiseAware}, final ${final}`);
   });
 
