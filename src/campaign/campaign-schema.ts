@@ -99,6 +99,39 @@ function build(v: Wrap) {
       { error: () => "dataset kind must be 'synthetic' (MNIST arrives with a later issue)" },
     ),
   );
+  const stage = v(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z][A-Za-z0-9_.-]*$/,
+        'a stage is a name like software, noiseAware, finetune.1',
+      ),
+  );
+  const loopData = v(
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.strictObject({
+          kind: z.literal('mnist'),
+          test: v(int(1, 9999)).default(2000).describe('test-split size (samples)'),
+          train: v(int(1)).optional().describe('use only this many training samples'),
+          seed: v(int(0)).default(1).describe('seed of the stratified split'),
+        }),
+        z.strictObject({
+          kind: z.literal('npy'),
+          inputs: v(z.string().regex(/\.npy$/i, 'inputs must name a .npy file')).describe(
+            'samples × features in [0, 1]',
+          ),
+          labels: v(z.string().regex(/\.npy$/i, 'labels must name a .npy file')),
+          test: v(int(1)).optional().describe('test-split size (default 20%)'),
+          train: v(int(1)).optional(),
+          seed: v(int(0)).default(1),
+        }),
+      ],
+      { error: () => "dataset kind must be 'mnist' or 'npy'" },
+    ),
+  );
+  const mnist = { kind: 'mnist' as const, test: 2000, seed: 1 };
   const leaf = {
     identify: z.strictObject({ kind: z.literal('identify'), name }),
     configure: z.strictObject({ kind: z.literal('configure'), name, ...readoutFields }),
@@ -209,6 +242,93 @@ function build(v: Wrap) {
       batch: v(int(1)).default(64).describe('vectors per MVM batch (one checkpoint each)'),
       readout: readout.optional(),
       decode: v(z.enum(['columns', 'twin-columns'])).default('columns'),
+    }),
+    train: z.strictObject({
+      kind: z.literal('train'),
+      name,
+      stage: stage.describe(
+        'the model version this step makes (software, noiseAware, finetune.1…)',
+      ),
+      from: stage
+        .optional()
+        .describe('the stage it starts from (its parent); default: fresh weights'),
+      dataset: loopData.default(mnist),
+      layers: z
+        .array(v(int(1, 256)))
+        .min(2)
+        .default([256, 64, 10])
+        .describe('units per layer, inputs first'),
+      epochs: v(int(1, 1000)).default(10).describe('epochs (one checkpoint each)'),
+      batch: v(int(1)).default(128).describe('samples per optimiser step'),
+      learningRate: v(positive).default(0.005).describe('Adam learning rate'),
+      halfLife: v(positive).optional().describe('epochs per halving of the learning rate'),
+      temperature: v(positive).default(0.1).describe('logits per output count'),
+      noise: v(z.enum(['none', 'measured']))
+        .default('none')
+        .describe('measured: weight noise from the last characterize step’s noise model'),
+      noiseScale: v(z.number().min(0)).default(1).describe('multiplies the measured σ'),
+      columnNoise: v(z.number().min(0))
+        .default(1)
+        .describe('share of the measured column gain/offset spread injected'),
+      delay: v(positive)
+        .default(1)
+        .describe('deploy-to-measure time the relaxation σ is taken at (s)'),
+      stuck: v(z.boolean())
+        .default(false)
+        .describe('hold the cells the last deploy found stuck at their stuck values'),
+      onChip: v(z.boolean())
+        .default(false)
+        .describe(
+          'fine-tune the later layers on the first layer’s activations measured on chip (the last evaluate with split train)',
+        ),
+      groupLasso: v(z.number().min(0))
+        .default(0)
+        .describe('group-lasso weight over rows and columns'),
+      hoyer: v(z.number().min(0)).default(0).describe('Hoyer-square weight'),
+      prune: v(positive).default(1).describe('with group lasso: zero lines below this |ΔG| (µS)'),
+    }),
+    deploy: z.strictObject({
+      kind: z.literal('deploy'),
+      name,
+      stage: stage.describe('the model version to program'),
+      model: z
+        .array(v(z.string().regex(/\.npy$/i, 'layer weights must be .npy files')))
+        .min(1)
+        .optional()
+        .describe(
+          'instead of a trained stage: one inputs × outputs .npy per layer (e.g. from PyTorch)',
+        ),
+      layers: z
+        .array(v(int(1)))
+        .min(1)
+        .optional()
+        .describe('program only these layers (1-based); default all'),
+      percentile: v(z.number().gt(0).max(100))
+        .default(95)
+        .describe('the percentile of |W| mapped to the full window'),
+      mode: v(z.enum(['host', 'board'])).default('board'),
+      tolerance: v(z.number().positive()).default(1).describe('write-verify tolerance (µS)'),
+      rowsPerUnit: v(int(1)).default(32).describe('rows per unit of work'),
+    }),
+    calibrate: z.strictObject({
+      kind: z.literal('calibrate'),
+      name,
+      vectors: v(int(8)).default(512).describe('known input vectors per layer'),
+      average: v(int(1)).default(4).describe('reads averaged in the read-back of the layers'),
+    }),
+    evaluate: z.strictObject({
+      kind: z.literal('evaluate'),
+      name,
+      stage: stage.describe('recorded as the metric accuracy.<stage>'),
+      dataset: loopData.default(mnist),
+      split: v(z.enum(['test', 'train'])).default('test'),
+      calibrated: v(z.boolean())
+        .default(false)
+        .describe('correct the columns with the last calibrate step'),
+      hidden: v(z.boolean())
+        .default(false)
+        .describe('run the first layer only and keep its activations (for train onChip)'),
+      batch: v(int(1)).default(500).describe('vectors per unit of work'),
     }),
     export: z.strictObject({
       kind: z.literal('export'),

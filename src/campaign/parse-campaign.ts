@@ -26,6 +26,8 @@ export interface PlannedStep {
   where: string;
   /** Weights a program step writes (from `weights` or `model`). */
   weights?: Weights;
+  /** Layer weights a deploy step writes (its `model` files), one per layer. */
+  layerWeights?: Weights[];
   /** `file:line:col` of a dotted field of the step (e.g. `region.rows`), or of the step. */
   at(field?: string): string;
 }
@@ -169,6 +171,23 @@ export function parseCampaign(text: string, file: string): CampaignPlan {
         if (isBenchError(e)) fail(path, e.message, step.model !== undefined ? 'model' : 'weights');
         throw e;
       }
+    }
+    if (step.kind === 'deploy' && step.model !== undefined)
+      entry.layerWeights = step.model.map((f, i) => {
+        try {
+          return loadWeights(at(f));
+        } catch (e) {
+          if (isBenchError(e)) fail([...path, 'model', i], e.message);
+          throw e;
+        }
+      });
+    if (step.kind === 'train' && step.dataset.kind === 'npy') {
+      step.dataset.inputs = at(step.dataset.inputs);
+      step.dataset.labels = at(step.dataset.labels);
+    }
+    if (step.kind === 'evaluate' && step.dataset.kind === 'npy') {
+      step.dataset.inputs = at(step.dataset.inputs);
+      step.dataset.labels = at(step.dataset.labels);
     }
     if (step.kind === 'export') step.out = at(step.out);
     planned.push(entry);

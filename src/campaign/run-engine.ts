@@ -63,6 +63,8 @@ export class RunEngine {
   private readonly abortController = new AbortController();
   private abortReason = 'aborted';
   private unpause: (() => void) | undefined;
+  /** What each finished step stored, by step index (for `StepContext.earlier`). */
+  private readonly history = new Map<number, Measurement[]>();
 
   constructor(private readonly o: EngineOptions) {}
 
@@ -195,13 +197,18 @@ export class RunEngine {
     return { type: 'stop', status: 'failed', reason: message, code };
   }
 
-  private context(idx: number, replaying: boolean): StepContext {
+  private context(
+    idx: number,
+    replaying: boolean,
+    resumed: readonly Measurement[] = [],
+  ): StepContext {
     const { driver, chip, plan } = this.o;
     const signal = this.abortController.signal;
     return {
       driver,
       chip,
       signal,
+      idx,
       seed: stepSeed(plan.seed, idx),
       replaying,
       progress: (done, total, detail) => {
@@ -218,6 +225,16 @@ export class RunEngine {
         // The chip's own time: real on a board, an instant clock advance on a virtual emulator.
         if (seconds > 0) await observe(driver.wait(seconds), { signal });
       },
+      resumed,
+      earlier: () =>
+        plan.steps
+          .filter((p) => p.idx < idx && this.history.has(p.idx))
+          .map((p) => ({
+            idx: p.idx,
+            kind: p.step.kind,
+            name: p.name,
+            measurements: this.history.get(p.idx)!,
+          })),
       exportRun:
         this.o.exportRun ??
         (() => Promise.reject(new BenchError('UNSUPPORTED', 'export is not available here'))),
@@ -238,6 +255,7 @@ export class RunEngine {
     const replay = this.o.resume?.replay ?? false;
     const p = this.o.plan.steps[i]!;
     if (outline.completed) {
+      this.history.set(p.idx, this.o.resume?.committed(p.idx) ?? []);
       if (runner.reapply || (replay && runner.touchesChip)) {
         const ctx = this.context(p.idx, true);
         await runner.enter?.(ctx);
@@ -258,12 +276,14 @@ export class RunEngine {
       from: outline.checkpoint,
       state: p.step,
     });
-    const live = this.context(p.idx, false);
+    const resumed =
+      outline.checkpoint > 0 && !(replay && runner.touchesChip)
+        ? (this.o.resume?.committed(p.idx) ?? [])
+        : [];
+    const live = this.context(p.idx, false, resumed);
     try {
       await runner.enter?.(live);
-      const all: Measurement[] = [];
-      if (outline.checkpoint > 0 && !(replay && runner.touchesChip))
-        all.push(...(this.o.resume?.committed(p.idx) ?? []));
+      const all: Measurement[] = [...resumed];
       for (let u = 0; u < runner.units; u++) {
         await this.boundary();
         if (u < outline.checkpoint) {
@@ -279,6 +299,7 @@ export class RunEngine {
       const out = await runner.finish(all, live);
       for (const m of out.measurements)
         this.emit({ type: 'measurement', idx: p.idx, unit: -1, measurement: m });
+      this.history.set(p.idx, [...all, ...out.measurements]);
       this.emit({
         type: 'step-end',
         idx: p.idx,

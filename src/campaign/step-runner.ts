@@ -12,6 +12,8 @@ export interface StepContext {
   driver: ChipDriver;
   chip: ChipInfo;
   signal: AbortSignal;
+  /** This step's index in the plan. */
+  idx: number;
   /** Seed of this step's random data (derived from the campaign seed and the step index). */
   seed: number;
   /** True while committed units are re-run only to re-derive the chip's state. */
@@ -20,8 +22,24 @@ export interface StepContext {
   progress(done: number, total: number, detail?: string): void;
   /** Let `seconds` of chip time pass (`ChipDriver.wait`: real time on a board, instant in virtual time). */
   wait(seconds: number): Promise<void>;
+  /**
+   * The steps before this one in the plan, with everything they stored (units and end), in
+   * plan order — how a closed-loop step finds the model, noise model or calibration it builds
+   * on, also after a resume.
+   */
+  earlier(): readonly EarlierStep[];
+  /** This step's measurements committed by an earlier attempt (units below the checkpoint). */
+  resumed: readonly Measurement[];
   /** Export the run so far (the export step); resolves to the files written. */
   exportRun(format: 'npy' | 'csv' | 'json', out: string): Promise<string[]>;
+}
+
+/** A finished step as later steps see it. */
+export interface EarlierStep {
+  idx: number;
+  kind: string;
+  name: string;
+  measurements: readonly Measurement[];
 }
 
 /** What a step's aggregation returns. */

@@ -9,6 +9,7 @@ import { demo } from './demo.ts';
 import { emulate } from './emulate.ts';
 import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
+import { modelExport } from './model-export.ts';
 import { ports } from './ports.ts';
 import { run } from './run.ts';
 import { runsLs, runsShow } from './runs.ts';
@@ -22,6 +23,7 @@ export const commands: readonly Command[] = [
   runsLs,
   runsShow,
   exportCommand,
+  modelExport,
   campaignSchema,
   emulate,
   ports,

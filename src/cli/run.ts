@@ -29,6 +29,7 @@ import type { CliContext, Command } from './command.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { num, si } from './format.ts';
 import { freezeSeam } from './freeze-seam.ts';
+import { closedLoopSummary, formatClosedLoop } from './closed-loop-summary.ts';
 import { RunLineFormatter, recordJson } from './format-run-record.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 import { RunUpdates } from './run-updates.ts';
@@ -334,6 +335,13 @@ async function execute(
     // The record stream has completed, so the UI draws its last frame and exits.
     await ui;
   }
+  const loop = closedLoopSummary(store.reader, runId);
+  if (loop)
+    ctx.stdout.write(
+      values.json
+        ? `${JSON.stringify({ type: 'result', runUuid: uuid, status: stop.status, ...loop })}\n`
+        : formatClosedLoop(loop),
+    );
   const counts = store.reader.counts(runId);
   if (!values.json)
     ctx.stdout.write(

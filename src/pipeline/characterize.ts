@@ -24,7 +24,7 @@ import {
 import type { ChipDriver, ChipInfo, Region } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import { CellStatus } from '../programming/cell-status.ts';
-import { topCount } from '../inference/ifc-model.ts';
+import { topCount, type IfcModel } from '../inference/ifc-model.ts';
 import type { ColumnCalibration } from './calibrate.ts';
 import { measureColumnCalibration } from './calibrate-columns.ts';
 import { detectStuck, type StuckMap } from './detect-stuck.ts';
@@ -132,6 +132,7 @@ function run(
   let noiseCells = 0;
   let calibration: ColumnCalibration | undefined;
   let calibrationBits = 8;
+  let readout: IfcModel | undefined;
   let stuckMap: StuckMap | undefined;
   const maps: RegionMap[] = [];
   const notStuck = (k: number) => report!.status[k] !== CellStatus.Stuck;
@@ -197,6 +198,7 @@ function run(
                   step: 'columns',
                 });
               calibrationBits = model.precisionBits;
+              readout = model;
               const vectors = o.columns ? o.columns.vectors : undefined;
               return measureColumnCalibration(driver, {
                 rows,
@@ -275,6 +277,12 @@ function run(
         offset: Array.from(calibration.offset),
         gainSpread: spread(fitted.map((c) => calibration!.gain[c]!)).relative,
         offsetSpread: spread(fitted.map((c) => calibration!.offset[c]!)).sigma / topCount(bits),
+        ...(readout && {
+          countsPerMicroSPulse: readout.countsPerMicroSPulse,
+          saturationCount: Number.isFinite(readout.saturationCount)
+            ? readout.saturationCount
+            : null,
+        }),
       };
     }
     const data: NoiseModelJson = {

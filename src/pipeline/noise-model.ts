@@ -89,6 +89,10 @@ const schema = z
         gainSpread: nonNeg,
         /** σ of the offsets over fitted columns, as a fraction of full scale (2^b − 1). */
         offsetSpread: nonNeg,
+        /** The readout transfer fitted with them: counts per µS·pulse (linear region). */
+        countsPerMicroSPulse: finite.optional(),
+        /** Its saturation count (null: linear readout). */
+        saturationCount: finite.nullable().optional(),
       })
       .strict()
       .refine((c) => c.gain.length === c.offset.length, {

@@ -47,6 +47,29 @@ export interface ModelVersionMeasurement {
   sha256: string;
   shape: readonly number[];
   weights: Float32Array;
+  /** Closed loop: the stage that made it (`software`, `noiseAware`, `finetune.1`…). Default none. */
+  stage?: string;
+  /** Closed loop: the stage it was trained from. Default none. */
+  parent?: string;
+  /** Free-form JSON (layer sizes and offsets in `weights`, mapping scales…). Default none. */
+  meta?: unknown;
+}
+
+/** Element types of an artifact. */
+export type ArtifactData = Float32Array | Uint8Array | Int32Array;
+
+/**
+ * A typed array a step needs back on resume and no other table models: a training checkpoint,
+ * a column calibration, predictions. `unit` −1 (written at the step's end) or the unit's index.
+ */
+export interface ArtifactMeasurement {
+  kind: 'artifact';
+  name: string;
+  data: ArtifactData;
+  /** Array shape (row-major); default `[data.length]`. */
+  shape?: readonly number[];
+  /** Free-form JSON stored beside it. Default none. */
+  meta?: unknown;
 }
 
 /** One named figure. */
@@ -64,4 +87,5 @@ export type Measurement =
   | MvmMeasurement
   | NoiseModelMeasurement
   | ModelVersionMeasurement
+  | ArtifactMeasurement
   | MetricMeasurement;

@@ -144,6 +144,25 @@ export const migrations: readonly string[] = [
   CREATE INDEX events_run ON events(run_id);
   CREATE INDEX steps_run ON steps(run_id);
   `,
+  // 2: the closed loop — model versions carry their stage and parent; artifacts hold what a
+  // step needs back on resume that no other table models (training checkpoints, calibrations,
+  // predictions), one typed array per (step, unit, name).
+  `
+  ALTER TABLE model_versions ADD COLUMN stage TEXT;
+  ALTER TABLE model_versions ADD COLUMN parent TEXT;
+  ALTER TABLE model_versions ADD COLUMN meta_json TEXT;
+  CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY,
+    step_id INTEGER NOT NULL REFERENCES steps(id),
+    unit INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    shape_json TEXT NOT NULL,
+    meta_json TEXT,
+    data BLOB NOT NULL,
+    UNIQUE (step_id, unit, name)
+  );
+  `,
 ];
 
 /** The schema version this rram-bench writes. */

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { Region } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import { fromBlob } from './blob.ts';
-import type { Measurement } from './measurement.ts';
+import type { ArtifactMeasurement, Measurement, ModelVersionMeasurement } from './measurement.ts';
 
 /** A row of `runs`, with its chip. */
 export interface RunRow {
@@ -169,6 +169,12 @@ export class RunReader {
         WHERE s.run_id = ? ORDER BY s.idx`),
       models: p(`SELECT s.idx, v.name, v.source, v.sha256, v.shape_json FROM model_versions v
         JOIN steps s ON s.id = v.step_id WHERE s.run_id = ? ORDER BY s.idx`),
+      stepModels: p(`SELECT v.* FROM model_versions v JOIN steps s ON s.id = v.step_id
+        WHERE s.run_id = ? AND s.idx = ? ORDER BY v.id`),
+      allModels: p(`SELECT s.idx, v.* FROM model_versions v JOIN steps s ON s.id = v.step_id
+        WHERE s.run_id = ? ORDER BY s.idx, v.id`),
+      artifacts: p(`SELECT s.idx, a.* FROM artifacts a JOIN steps s ON s.id = a.step_id
+        WHERE s.run_id = ? AND (? IS NULL OR s.idx = ?) ORDER BY s.idx, a.unit, a.id`),
       counts: p(`SELECT
         (SELECT count(*) FROM conductance_maps m JOIN steps s ON s.id = m.step_id WHERE s.run_id = @run) AS maps,
         (SELECT count(*) FROM program_cells p JOIN steps s ON s.id = p.step_id WHERE s.run_id = @run) AS cells,
@@ -318,6 +324,51 @@ export class RunReader {
     }));
   }
 
+  /** A step's model versions, with their weights. */
+  stepModelVersions(runId: number, stepIdx: number): ModelVersionMeasurement[] {
+    return (this.q.stepModels.all(runId, stepIdx) as ModelRow[]).map(modelRow);
+  }
+
+  /** Every model version of the run, with its weights and step, in step order. */
+  allModelVersions(runId: number): { stepIdx: number; model: ModelVersionMeasurement }[] {
+    return (this.q.allModels.all(runId) as (ModelRow & { idx: number })[]).map((r) => ({
+      stepIdx: r.idx,
+      model: modelRow(r),
+    }));
+  }
+
+  /** Artifacts of the run (or of one step), in step and unit order. */
+  artifacts(
+    runId: number,
+    stepIdx?: number,
+  ): { stepIdx: number; unit: number; measurement: ArtifactMeasurement }[] {
+    const rows = this.q.artifacts.all(runId, stepIdx ?? null, stepIdx ?? null) as {
+      idx: number;
+      unit: number;
+      name: string;
+      dtype: string;
+      shape_json: string;
+      meta_json: string | null;
+      data: Buffer;
+    }[];
+    return rows.map((r) => ({
+      stepIdx: r.idx,
+      unit: r.unit,
+      measurement: {
+        kind: 'artifact',
+        name: r.name,
+        data:
+          r.dtype === 'f4'
+            ? fromBlob(r.data, Float32Array)
+            : r.dtype === 'u1'
+              ? fromBlob(r.data, Uint8Array)
+              : fromBlob(r.data, Int32Array),
+        shape: JSON.parse(r.shape_json) as number[],
+        ...(r.meta_json !== null && { meta: JSON.parse(r.meta_json) as unknown }),
+      },
+    }));
+  }
+
   /**
    * The measurements a step committed unit by unit (maps, programmed cells, MVM batches), as
    * the step produced them — what a resumed step that skips committed units aggregates over.
@@ -386,6 +437,10 @@ export class RunReader {
           },
         },
       });
+    // Model versions are written at a step's end (unit −1), artifacts with their unit.
+    for (const v of this.stepModelVersions(runId, stepIdx)) out.push({ unit: -1, measurement: v });
+    for (const a of this.artifacts(runId, stepIdx))
+      out.push({ unit: a.unit, measurement: a.measurement });
     // A noise model is committed with the characterize step's one unit (the table keeps no unit).
     for (const n of this.noiseModels(runId))
       if (n.stepIdx === stepIdx)
@@ -397,4 +452,29 @@ export class RunReader {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+interface ModelRow {
+  name: string;
+  source: string;
+  sha256: string;
+  shape_json: string;
+  weights: Buffer;
+  stage: string | null;
+  parent: string | null;
+  meta_json: string | null;
+}
+
+function modelRow(r: ModelRow): ModelVersionMeasurement {
+  return {
+    kind: 'model-version',
+    name: r.name,
+    source: r.source,
+    sha256: r.sha256,
+    shape: JSON.parse(r.shape_json) as number[],
+    weights: fromBlob(r.weights, Float32Array),
+    ...(r.stage !== null && { stage: r.stage }),
+    ...(r.parent !== null && { parent: r.parent }),
+    ...(r.meta_json !== null && { meta: JSON.parse(r.meta_json) as unknown }),
+  };
 }

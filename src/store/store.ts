@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { ChipInfo } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import { toBlob } from './blob.ts';
-import type { Measurement } from './measurement.ts';
+import type { ArtifactData, Measurement } from './measurement.ts';
 import { migrate } from './migrations.ts';
 import { RunReader } from './run-reader.ts';
 
@@ -110,8 +110,10 @@ export class Store {
         mode, precision_bits, inputs, counts, labels, energy_j, latency_s)
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`),
       noise: p('INSERT INTO noise_models (step_id, model_json) VALUES (?,?)'),
-      model: p(`INSERT INTO model_versions (step_id, name, source, sha256, shape_json, weights)
-        VALUES (?,?,?,?,?,?)`),
+      model: p(`INSERT INTO model_versions (step_id, name, source, sha256, shape_json, weights,
+        stage, parent, meta_json) VALUES (?,?,?,?,?,?,?,?,?)`),
+      artifact: p(`INSERT INTO artifacts (step_id, unit, name, dtype, shape_json, meta_json, data)
+        VALUES (?,?,?,?,?,?,?)`),
       metric: p('INSERT INTO metrics (step_id, name, value, unit) VALUES (?,?,?,?)'),
       event: p(`INSERT INTO events (run_id, step_idx, at, kind, code, message, data_json)
         VALUES (?,?,?,?,?,?,?)`),
@@ -388,7 +390,28 @@ export class Store {
         s.noise.run(stepId, json(m.model));
         return;
       case 'model-version':
-        s.model.run(stepId, m.name, m.source, m.sha256, json(m.shape), toBlob(m.weights));
+        s.model.run(
+          stepId,
+          m.name,
+          m.source,
+          m.sha256,
+          json(m.shape),
+          toBlob(m.weights),
+          m.stage ?? null,
+          m.parent ?? null,
+          m.meta === undefined ? null : json(m.meta),
+        );
+        return;
+      case 'artifact':
+        s.artifact.run(
+          stepId,
+          unit,
+          m.name,
+          artifactDtype(m.data),
+          json(m.shape ?? [m.data.length]),
+          m.meta === undefined ? null : json(m.meta),
+          toBlob(m.data),
+        );
         return;
       case 'metric':
         s.metric.run(stepId, m.name, m.value, m.unit);
@@ -400,4 +423,9 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The stored dtype name of an artifact's array. */
+function artifactDtype(a: ArtifactData): 'f4' | 'u1' | 'i4' {
+  return a instanceof Float32Array ? 'f4' : a instanceof Uint8Array ? 'u1' : 'i4';
 }

@@ -5,6 +5,7 @@
  */
 import { emulatorBenchmarks, linkBenchmarks } from '../../../drivers/factory.ts';
 import type { Benchmark } from '../harness.ts';
+import { closedLoopBenchmarks } from './closed-loop.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
 import { storeBenchmarks } from './store.ts';
@@ -16,4 +17,5 @@ export const benchmarks: readonly Benchmark[] = [
   ...programBenchmarks,
   ...linkBenchmarks,
   ...storeBenchmarks,
+  ...closedLoopBenchmarks,
 ];

@@ -1,10 +1,14 @@
 /** The runner of each kind of concrete step. */
 import type { PlannedStep } from '../parse-campaign.ts';
 import type { StepRunner } from '../step-runner.ts';
+import { calibrateStep } from './calibrate-step.ts';
 import { characterizeStep } from './characterize-step.ts';
+import { deployStep } from './deploy-step.ts';
+import { evaluateStep } from './evaluate-step.ts';
 import { inferStep } from './infer-step.ts';
 import { programStep } from './program-step.ts';
 import { retentionStep } from './retention-step.ts';
+import { trainStep } from './train-step.ts';
 import { configureStep, exportStep, formStep, identifyStep, readMapStep } from './simple-steps.ts';
 
 /** The runner for a planned step; `seed` is the step's seed. */
@@ -29,6 +33,14 @@ export function stepRunner(p: PlannedStep, seed: number): StepRunner {
       return inferStep(s);
     case 'export':
       return exportStep(s);
+    case 'train':
+      return trainStep(s);
+    case 'deploy':
+      return deployStep(s, p.layerWeights);
+    case 'calibrate':
+      return calibrateStep(s);
+    case 'evaluate':
+      return evaluateStep(s);
   }
 }
 
