@@ -9,6 +9,7 @@ import { emulate } from './emulate.ts';
 import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
 import { ports } from './ports.ts';
+import { report } from './report.ts';
 import { run } from './run.ts';
 import { runsLs, runsShow } from './runs.ts';
 
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   runsLs,
   runsShow,
   exportCommand,
+  report,
   campaignSchema,
   emulate,
   ports,

@@ -14,7 +14,10 @@ export interface Objective<T> {
 }
 
 /** Indices (ascending) of the points of `points` on the Pareto front under `objectives`. O(n²). */
-export function paretoFront<T>(points: readonly T[], objectives: readonly Objective<T>[]): number[] {
+export function paretoFront<T>(
+  points: readonly T[],
+  objectives: readonly Objective<T>[],
+): number[] {
   if (objectives.length === 0) throw new RangeError('paretoFront needs at least one objective');
   // Every objective as "larger is better", so dominance is one comparison.
   const score = points.map((p) =>
