@@ -71,8 +71,8 @@ export async function buildReport(
     const { Resvg } = await import('@resvg/resvg-js');
     mkdirSync(o.pngDir, { recursive: true });
     for (const f of figures) {
-      // resvg honours image-rendering as an attribute, not inside Vega's style: keep cells sharp.
-      const svg = f.svg.replaceAll('<image ', '<image image-rendering="optimizeSpeed" ');
+      // resvg knows `optimizeSpeed` (sharp cells) but not `pixelated`, which Vega sets after it.
+      const svg = f.svg.replaceAll('image-rendering: pixelated;', '');
       const png = new Resvg(svg, {
         fitTo: { mode: 'zoom', value: o.pngScale ?? 2 },
         font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },

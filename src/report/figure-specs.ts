@@ -413,10 +413,10 @@ export function paretoFigures(
 ): Figure[] {
   const rows = runs.flatMap((run, ri) => {
     const a = analyses[ri]!;
-    const varies = variedKeys(run);
+    const usual = modalSetting(run);
     return run.sweep.map((p, i) => ({
       run: run.label,
-      label: shortLabel(p.setting, varies),
+      label: shortLabel(p.setting, usual),
       setting: p.settingLabel,
       bits: p.setting.precisionBits,
       accuracy: p.accuracy,
@@ -435,7 +435,12 @@ export function paretoFigures(
         transform: [{ filter: `datum.${front}` }],
         mark: { type: 'line', interpolate: 'step-after', color: '#999', strokeDash: [4, 3] },
         encoding: {
-          x: { field: x, type: 'quantitative', title, scale: { type: 'log' } },
+          x: {
+            field: x,
+            type: 'quantitative',
+            title,
+            scale: { type: 'log', nice: false, padding: 16 },
+          },
           y: { field: 'accuracy', type: 'quantitative' },
           detail: { field: 'run' },
           order: { field: x },
@@ -444,7 +449,12 @@ export function paretoFigures(
       {
         mark: { type: 'point', filled: true, size: 70 },
         encoding: {
-          x: { field: x, type: 'quantitative', title, scale: { type: 'log' } },
+          x: {
+            field: x,
+            type: 'quantitative',
+            title,
+            scale: { type: 'log', nice: false, padding: 16 },
+          },
           y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false } },
           color:
             runs.length > 1
@@ -459,7 +469,18 @@ export function paretoFigures(
         },
       },
       {
-        mark: { type: 'text', dx: 6, dy: -8, align: 'left', fontSize: 9 },
+        // Front points labelled to the right, the others (dimmer) to the left, so clusters stay legible.
+        transform: [{ filter: `datum.${front}` }],
+        mark: { type: 'text', dx: 7, dy: -7, align: 'left', fontSize: 9 },
+        encoding: {
+          x: { field: x, type: 'quantitative' },
+          y: { field: 'accuracy', type: 'quantitative' },
+          text: { field: 'label' },
+        },
+      },
+      {
+        transform: [{ filter: `!datum.${front}` }],
+        mark: { type: 'text', dx: -7, dy: 3, align: 'right', fontSize: 9, color: '#666' },
         encoding: {
           x: { field: x, type: 'quantitative' },
           y: { field: 'accuracy', type: 'quantitative' },
@@ -487,21 +508,28 @@ export function paretoFigures(
   ];
 }
 
-/** The settings that vary over a run's sweep. */
-function variedKeys(run: RunData): Set<string> {
-  const out = new Set<string>();
+/** For each setting key, the value most of the run's sweep points share (what a label can omit). */
+function modalSetting(run: RunData): Partial<Record<string, number>> {
+  const out: Partial<Record<string, number>> = {};
   const first = run.sweep[0]?.setting;
   if (!first) return out;
-  for (const p of run.sweep)
-    for (const k of Object.keys(first) as (keyof typeof first)[])
-      if (!Object.is(p.setting[k], first[k])) out.add(k);
+  for (const k of Object.keys(first) as (keyof typeof first)[]) {
+    const counts = new Map<number, number>();
+    for (const p of run.sweep) counts.set(p.setting[k], (counts.get(p.setting[k]) ?? 0) + 1);
+    out[k] = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  }
   return out;
 }
 
-function shortLabel(s: RunData['sweep'][number]['setting'], varies: Set<string>): string {
+/** `4b`, plus whatever of Vref, Vth and tolerance differs from the sweep's usual value. */
+function shortLabel(
+  s: RunData['sweep'][number]['setting'],
+  usual: Partial<Record<string, number>>,
+): string {
   const parts = [`${s.precisionBits}b`];
-  if (varies.has('readV')) parts.push(`${s.readV}V`);
-  if (varies.has('vthV')) parts.push(`Vth ${s.vthV}`);
-  if (varies.has('toleranceMicroS')) parts.push(`±${s.toleranceMicroS}`);
-  return parts.join(' ');
+  const odd = (k: keyof typeof s) => !Object.is(s[k], usual[k]);
+  if (odd('readV')) parts.push(`Vref ${s.readV} V`);
+  if (odd('vthV')) parts.push(`Vth ${s.vthV} V`);
+  if (odd('toleranceMicroS')) parts.push(`±${s.toleranceMicroS} µS`);
+  return parts.join(', ');
 }
