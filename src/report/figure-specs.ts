@@ -33,7 +33,7 @@ const base = {
   $schema: SCHEMA,
   background: 'white',
   // No per-mark aria-labels: they repeat every datum (a heat-map's whole PNG) in the SVG.
-  config: { font: 'sans-serif', aria: false },
+  config: { font: 'sans-serif', aria: false, legend: { labelLimit: 360 } },
 } as const;
 const safe = (s: string) =>
   s
