@@ -6,6 +6,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { heatmapPng } from './heatmap-image.ts';
+import { histogram, niceStep } from './histogram.ts';
+import type { HistogramBin } from './histogram.ts';
 import type { Interpolator } from './heatmap-image.ts';
 import { TRANSFER_POINTS_PER_STEP } from './run-data.ts';
 import type { Grid, RunData } from './run-data.ts';
@@ -183,24 +185,33 @@ const seriesOf = (runs: readonly RunData[], run: RunData, inner: string) =>
 
 /** Histograms of programming error and of pulses per cell. */
 export function programmingFigures(runs: readonly RunData[]): Figure[] {
-  const rows = runs.flatMap((run) =>
-    run.cells.map((c) => ({
-      series: seriesOf(runs, run, c.step),
-      error: Math.round(c.errorMicroS * 1000) / 1000,
-      pulses: c.pulses,
-    })),
+  const sets = runs.flatMap((run) =>
+    run.cells.map((c) => ({ ...c, series: seriesOf(runs, run, c.step) })),
   );
-  if (rows.length === 0) return [];
-  const hist = (field: string, title: string, bin: Record<string, unknown>) =>
+  if (sets.every((c) => c.pulses.length === 0)) return [];
+  const errors = sets.map((c) => ({ name: c.series, values: c.errorMicroS }));
+  const pulses = sets.map((c) => ({ name: c.series, values: c.pulses }));
+  const span = (xs: { values: ArrayLike<number> }[]) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of xs)
+      for (let i = 0; i < x.values.length; i++) {
+        lo = Math.min(lo, x.values[i]!);
+        hi = Math.max(hi, x.values[i]!);
+      }
+    return hi - lo;
+  };
+  const hist = (bins: HistogramBin[], title: string) =>
     ({
       ...base,
       width: 480,
       height: 220,
-      data: { values: rows },
+      data: { values: bins },
       mark: { type: 'bar', opacity: 0.6 },
       encoding: {
-        x: { field, bin, title },
-        y: { aggregate: 'count', title: 'cells', stack: null },
+        x: { field: 'lo', bin: 'binned', type: 'quantitative', title },
+        x2: { field: 'hi' },
+        y: { field: 'count', type: 'quantitative', title: 'cells', stack: null },
         color: { field: 'series', type: 'nominal', title: runs.length > 1 ? 'run · step' : 'step' },
       },
     }) as TopLevelSpec;
@@ -211,14 +222,14 @@ export function programmingFigures(runs: readonly RunData[]): Figure[] {
       title: 'Programming error',
       caption:
         'Final conductance minus target of every write-verified cell (µS), from the last verify read.',
-      spec: hist('error', 'final − target (µS)', { maxbins: 50 }),
+      spec: hist(histogram(errors, niceStep(span(errors), 50)), 'final − target (µS)'),
     },
     {
       id: 'pulses-per-cell',
       section: 'Programming',
       title: 'Pulses per cell',
       caption: 'Write-verify pulses applied to each cell (both polarities).',
-      spec: hist('pulses', 'pulses', { step: 1 }),
+      spec: hist(histogram(pulses, Math.max(1, Math.ceil(span(pulses) / 60))), 'pulses'),
     },
   ];
 }

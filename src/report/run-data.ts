@@ -23,12 +23,13 @@ export interface Grid {
   measuredFrom: 'read-map' | 'verify';
 }
 
-/** One programmed cell, for the histograms. */
-export interface CellRow {
+/** The programmed cells of one step, for the histograms. */
+export interface CellSet {
   step: string;
-  /** Final − target (µS). */
-  errorMicroS: number;
-  pulses: number;
+  /** Final − target of each cell (µS). */
+  errorMicroS: Float32Array;
+  /** Pulses applied to each cell. */
+  pulses: Uint16Array;
 }
 
 /** One point of an IFC transfer curve: a column's charge and the count it produced. */
@@ -80,7 +81,7 @@ export interface RunData {
   counts: { maps: number; cells: number; batches: number; vectors: number };
   metrics: { step: string; name: string; value: number; unit: string }[];
   grids: Grid[];
-  cells: CellRow[];
+  cells: CellSet[];
   transfer: TransferRow[];
   relaxation: RelaxationRow[];
   readNoise: ReadNoiseRow[];
@@ -117,25 +118,19 @@ export function readRunData(reader: RunReader, run: RunRow): RunData {
   const chip = reader.chip(run.id);
 
   const grids: Grid[] = [];
-  const cells: CellRow[] = [];
+  const cells: CellSet[] = [];
   for (const p of programs) {
     const n = p.row.length;
     if (n === 0) continue;
-    for (let i = 0; i < n; i++)
-      cells.push({
-        step: name(p.stepIdx),
-        errorMicroS: p.finalMicroS[i]! - p.targetMicroS[i]!,
-        pulses: p.pulses[i]!,
-      });
+    cells.push({
+      step: name(p.stepIdx),
+      errorMicroS: p.finalMicroS.map((f, i) => f - p.targetMicroS[i]!),
+      pulses: p.pulses,
+    });
     if (byIdx.get(p.stepIdx)?.kind !== 'program') continue;
-    const row0 = Math.min(...p.row);
-    const col0 = Math.min(...p.col);
-    const region = {
-      row: row0,
-      col: col0,
-      rows: Math.max(...p.row) - row0 + 1,
-      cols: Math.max(...p.col) - col0 + 1,
-    };
+    const [row0, row1] = extent(p.row);
+    const [col0, col1] = extent(p.col);
+    const region = { row: row0, col: col0, rows: row1 - row0 + 1, cols: col1 - col0 + 1 };
     const target = new Float32Array(region.rows * region.cols).fill(NaN);
     const measured = new Float32Array(region.rows * region.cols).fill(NaN);
     for (let i = 0; i < n; i++) {
@@ -239,6 +234,16 @@ interface NoiseModelView {
   conductanceWindowMicroS: { min: number; max: number };
   readNoise: { relative: number };
   relaxation: { gMicroS: number[]; timesS: number[]; sigmaMicroS: number[][] };
+}
+
+function extent(a: Int32Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of a) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
 }
 
 function stageRank(stage: string): number {

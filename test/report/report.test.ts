@@ -113,7 +113,14 @@ describe('rram-bench report', function () {
     const cells = reader.counts(reader.findRun(demo).id).cells;
     reader.close();
     assert.ok(cells > 0);
-    assert.equal(dataOf(demoReport, 'programming-error').length, cells);
+    for (const id of ['programming-error', 'pulses-per-cell']) {
+      const bins = dataOf(demoReport, id) as { count: number }[];
+      assert.equal(
+        bins.reduce((a, b) => a + b.count, 0),
+        cells,
+        `${id}: every cell in one bin`,
+      );
+    }
     // Bars are drawn: at least a few paths inside the mark group.
     const bars = (svgOf(demoReport, 'programming-error').match(/role-mark[^>]*>(<path)/g) ?? [])
       .length;

@@ -7,6 +7,7 @@ import { emulatorBenchmarks, linkBenchmarks } from '../../../drivers/factory.ts'
 import type { Benchmark } from '../harness.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
+import { reportBenchmarks } from './report.ts';
 import { storeBenchmarks } from './store.ts';
 
 /** All benchmarks, in the order they run. */
@@ -16,4 +17,5 @@ export const benchmarks: readonly Benchmark[] = [
   ...programBenchmarks,
   ...linkBenchmarks,
   ...storeBenchmarks,
+  ...reportBenchmarks,
 ];
