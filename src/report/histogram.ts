@@ -18,7 +18,7 @@ export function niceStep(span: number, bins: number): number {
   if (!(span > 0)) return 1;
   const raw = span / bins;
   const p = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p);
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
 }
 
 /**
