@@ -43,8 +43,10 @@ export const SETTING_KEYS = ['precisionBits', 'readV', 'vthV', 'toleranceMicroS'
 
 /** Label of a setting. */
 export function settingLabel(s: HardwareSetting): string {
+  // NaN: not set by any step of the run (the chip's defaults were in force, not stored).
+  const v = (x: number) => (Number.isFinite(x) ? String(x) : '?');
   const tol = Number.isFinite(s.toleranceMicroS) ? `, ±${s.toleranceMicroS} µS` : '';
-  return `${s.precisionBits} bit, Vref ${s.readV} V, Vth ${s.vthV} V${tol}`;
+  return `${v(s.precisionBits)} bit, Vref ${v(s.readV)} V, Vth ${v(s.vthV)} V${tol}`;
 }
 
 /** The keys two settings differ in. */
