@@ -11,6 +11,7 @@ import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
 import { modelExport } from './model-export.ts';
 import { ports } from './ports.ts';
+import { report } from './report.ts';
 import { run } from './run.ts';
 import { runsLs, runsShow } from './runs.ts';
 
@@ -24,6 +25,7 @@ export const commands: readonly Command[] = [
   runsShow,
   exportCommand,
   modelExport,
+  report,
   campaignSchema,
   emulate,
   ports,

@@ -167,6 +167,8 @@ export class RunReader {
         WHERE s.run_id = ? ORDER BY s.idx, m.id`),
       noise: p(`SELECT s.idx, n.model_json FROM noise_models n JOIN steps s ON s.id = n.step_id
         WHERE s.run_id = ? ORDER BY s.idx`),
+      chip: p(`SELECT c.info_json, c.profile FROM runs r JOIN chips c ON c.id = r.chip_id
+        WHERE r.id = ?`),
       models: p(`SELECT s.idx, v.name, v.source, v.sha256, v.shape_json FROM model_versions v
         JOIN steps s ON s.id = v.step_id WHERE s.run_id = ? ORDER BY s.idx`),
       stepModels: p(`SELECT v.* FROM model_versions v JOIN steps s ON s.id = v.step_id
@@ -301,6 +303,12 @@ export class RunReader {
       stepIdx: r.idx,
       model: JSON.parse(r.model_json) as unknown,
     }));
+  }
+
+  /** The run's chip as identified (`ChipInfo` JSON) and the profile it was first opened with. */
+  chip(runId: number): { info: unknown; profile: string | null } | null {
+    const r = this.q.chip.get(runId) as { info_json: string; profile: string | null } | undefined;
+    return r ? { info: JSON.parse(r.info_json) as unknown, profile: r.profile } : null;
   }
 
   /** Model/weight versions of the run (without the weights). */

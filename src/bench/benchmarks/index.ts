@@ -8,6 +8,7 @@ import type { Benchmark } from '../harness.ts';
 import { closedLoopBenchmarks } from './closed-loop.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
+import { reportBenchmarks } from './report.ts';
 import { storeBenchmarks } from './store.ts';
 
 /** All benchmarks, in the order they run. */
@@ -18,4 +19,5 @@ export const benchmarks: readonly Benchmark[] = [
   ...linkBenchmarks,
   ...storeBenchmarks,
   ...closedLoopBenchmarks,
+  ...reportBenchmarks,
 ];
