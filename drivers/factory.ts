@@ -11,10 +11,10 @@ import {
 } from './emulator/energy.ts';
 import { EmulatorDriver } from './emulator/emulator-driver.ts';
 import { listProfiles, loadProfile } from './emulator/profile.ts';
-import type { LinkFaults } from './serial/faults.ts';
-import { serveStdio } from './serial/serve-stdio.ts';
-import { startPty } from './serial/start-pty.ts';
-import { SerialDriver } from './serial/serial-driver.ts';
+import type { LinkFaults } from './serial/faults/faults.ts';
+import { serveStdio } from './serial/transport/serve-stdio.ts';
+import { startPty } from './serial/transport/start-pty.ts';
+import { SerialDriver } from './serial/host/serial-driver.ts';
 
 /** How to reach a chip. */
 export interface OpenChipOptions {
@@ -72,15 +72,15 @@ export { emulatorBenchmarks } from './emulator/benchmarks.ts';
 export { linkBenchmarks } from './serial/benchmarks.ts';
 
 /** The protocol conformance suite (`rram-bench conformance`), run against a board's port. */
-export { runConformance } from './serial/conformance.ts';
-export type { ConformanceReport, ConformanceResult } from './serial/conformance.ts';
+export { runConformance } from './serial/conformance/conformance.ts';
+export type { ConformanceReport, ConformanceResult } from './serial/conformance/conformance.ts';
 /** Seeded link faults for `serveEmulator`, per direction. */
-export type { FaultOptions, LinkFaults } from './serial/faults.ts';
+export type { FaultOptions, LinkFaults } from './serial/faults/faults.ts';
 
 /** A serial port as `rram-bench ports` lists it. */
-export type { PortListing } from './serial/list-ports.ts';
+export type { PortListing } from './serial/transport/list-ports.ts';
 /** The serial ports of this machine, with USB vendor/product/serial where known. */
-export { listPorts } from './serial/list-ports.ts';
+export { listPorts } from './serial/transport/list-ports.ts';
 
 /** How to serve an emulated board (`rram-bench emulate`). */
 export interface ServeEmulatorOptions {

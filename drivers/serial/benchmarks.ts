@@ -10,9 +10,9 @@ import { firstValueFrom } from 'rxjs';
 import { BenchError } from '../driver.ts';
 import { EmulatorDriver } from '../emulator/emulator-driver.ts';
 import { Rng } from '../emulator/rng.ts';
-import { mockPortPair } from './mock-port-pair.ts';
-import { SerialDriver } from './serial-driver.ts';
-import { findSocat } from './start-pty.ts';
+import { mockPortPair } from './transport/mock-port-pair.ts';
+import { SerialDriver } from './host/serial-driver.ts';
+import { findSocat } from './transport/start-pty.ts';
 
 interface Result {
   value: number;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listPortsFromSysfs } from '../../drivers/serial/list-ports.ts';
+import { listPortsFromSysfs } from '../../drivers/serial/transport/list-ports.ts';
 import { repoRoot, runCli } from './run-cli.ts';
 import { needsSocat } from '../needs-socat.ts';
 

@@ -22,8 +22,8 @@ import type {
 import { isBenchError } from '../../drivers/driver.ts';
 import { EmulatorDriver } from '../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../drivers/emulator/rng.ts';
-import { SerialDriver } from '../../drivers/serial/serial-driver.ts';
-import { mockPortPair, startPty } from '../../drivers/serial/transports.ts';
+import { SerialDriver } from '../../drivers/serial/host/serial-driver.ts';
+import { mockPortPair, startPty } from '../../drivers/serial/transport/transports.ts';
 import { needsSocat } from '../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.

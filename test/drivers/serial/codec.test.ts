@@ -22,8 +22,8 @@ import {
   parseReply,
   parseRequest,
   unpackBits,
-} from '../../../drivers/serial/codec.ts';
-import { LineGuard } from '../../../drivers/serial/line-guard.ts';
+} from '../../../drivers/serial/wire/codec.ts';
+import { LineGuard } from '../../../drivers/serial/wire/line-guard.ts';
 
 const arg = fc.stringMatching(/^[\x21-\x29\x2b-\x7e]{1,12}$/); // printable, no space, no '*'
 const verb = fc.stringMatching(/^[A-Z][A-Z0-9:]{0,7}\??$/);

@@ -10,10 +10,10 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { MvmResult, ProgramEvent, Region } from '../../../drivers/driver.ts';
 import { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../../drivers/emulator/rng.ts';
-import type { Firmware } from '../../../drivers/serial/firmware.ts';
-import type { FaultOptions, LinkFaults } from '../../../drivers/serial/faults.ts';
-import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/serial-driver.ts';
-import { mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
+import type { Firmware } from '../../../drivers/serial/board/firmware.ts';
+import type { FaultOptions, LinkFaults } from '../../../drivers/serial/faults/faults.ts';
+import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/host/serial-driver.ts';
+import { mockPortPair, startPty } from '../../../drivers/serial/transport/transports.ts';
 import { needsSocat } from '../../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.

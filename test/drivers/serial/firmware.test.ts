@@ -14,13 +14,13 @@ import {
   toBase64,
   unpackBits,
   withCrc,
-} from '../../../drivers/serial/codec.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
+} from '../../../drivers/serial/wire/codec.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 import {
   serveFirmware,
   type Firmware,
   type FirmwareOptions,
-} from '../../../drivers/serial/firmware.ts';
+} from '../../../drivers/serial/board/firmware.ts';
 import { HostEnd, expectExchanges, req } from './exchange.ts';
 
 const BOOT = 'B007AB1E';

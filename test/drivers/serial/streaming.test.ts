@@ -18,17 +18,17 @@ import type { ChipDriver, MvmResult } from '../../../drivers/driver.ts';
 import { isBenchError } from '../../../drivers/driver.ts';
 import { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../../drivers/emulator/rng.ts';
-import { fullDuplexPolling, type Binding } from '../../../drivers/serial/binding.ts';
-import { MAX_LINE_BYTES } from '../../../drivers/serial/codec.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
+import { fullDuplexPolling, type Binding } from '../../../drivers/serial/transport/binding.ts';
+import { MAX_LINE_BYTES } from '../../../drivers/serial/wire/codec.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 import {
   serveFirmware,
   type Firmware,
   type FirmwareCounters,
-} from '../../../drivers/serial/firmware.ts';
-import { chunks, mvmVectors } from '../../../drivers/serial/request-sizing.ts';
-import { SerialDriver } from '../../../drivers/serial/serial-driver.ts';
-import { mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
+} from '../../../drivers/serial/board/firmware.ts';
+import { chunks, mvmVectors } from '../../../drivers/serial/host/request-sizing.ts';
+import { SerialDriver } from '../../../drivers/serial/host/serial-driver.ts';
+import { mockPortPair, startPty } from '../../../drivers/serial/transport/transports.ts';
 import { repoRoot } from '../../cli/run-cli.ts';
 import { ManualTimers, settle } from './board-bridge.ts';
 import { needsSocat } from '../../needs-socat.ts';

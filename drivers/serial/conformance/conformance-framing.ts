@@ -4,7 +4,7 @@
  * error code a host can provoke safely. The checks over "every line the board sent" run last,
  * over the whole session (FRAMING_AGGREGATES).
  */
-import { MAX_LINE_BYTES, crcHex, withCrc } from './codec.ts';
+import { MAX_LINE_BYTES, crcHex, withCrc } from '../wire/codec.ts';
 import {
   expect,
   expectErr,

@@ -3,7 +3,7 @@
  * bindings speak errno wording ("No such file or directory", "Cannot lock port", "Resource
  * temporarily unavailable"); the mock binding its own ("Port does not exist", "Port is locked").
  */
-import { BenchError } from '../driver.ts';
+import { BenchError } from '../../driver.ts';
 
 export function portOpenError(path: string, e: unknown): BenchError {
   if (e instanceof BenchError) return e;

@@ -10,8 +10,8 @@
  * configuration at the end. Checks with `changesState` say which ones touch the chip.
  */
 import { randomBytes } from 'node:crypto';
-import { BenchError, isBenchError, type ChipInfo } from '../driver.ts';
-import { PROTOCOL_VERSION, encodeRequest } from './codec.ts';
+import { BenchError, isBenchError, type ChipInfo } from '../../driver.ts';
+import { PROTOCOL_VERSION, encodeRequest } from '../wire/codec.ts';
 import {
   CheckFailed,
   CheckSkipped,

@@ -6,10 +6,10 @@
  */
 import type { Duplex } from 'node:stream';
 import type { SerialPortStream } from '@serialport/stream';
-import type { Binding } from './binding.ts';
-import { parseReply, withCrc, type BadLine, type Reply, type ReplySeq } from './codec.ts';
-import { guardedLines, type LineGuard } from './line-guard.ts';
-import { openPort } from './port-connection.ts';
+import type { Binding } from '../transport/binding.ts';
+import { parseReply, withCrc, type BadLine, type Reply, type ReplySeq } from '../wire/codec.ts';
+import { guardedLines, type LineGuard } from '../wire/line-guard.ts';
+import { openPort } from '../transport/port-connection.ts';
 
 /** Where the board is: a port path (opened here), or a stream already connected to it. */
 export type ConformanceTarget =

@@ -7,10 +7,10 @@
  * only to have its answer thrown away. Range and limit checks are the chip's own (limits.ts).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import type { ChipInfo, ReadoutConfig, Region } from '../driver.ts';
-import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
-import { defaultReadoutConfig } from '../emulator/macro.ts';
-import { checkRegion } from '../limits.ts';
+import type { ChipInfo, ReadoutConfig, Region } from '../../driver.ts';
+import type { EmulatorDriver } from '../../emulator/emulator-driver.ts';
+import { defaultReadoutConfig } from '../../emulator/macro.ts';
+import { checkRegion } from '../../limits.ts';
 import {
   CONF_KEYS,
   MAX_LINE_BYTES,
@@ -23,7 +23,7 @@ import {
   parseLineSet,
   toBase64,
   unpackBits,
-} from './codec.ts';
+} from '../wire/codec.ts';
 import { WIRE_ERROR, WireError } from './firmware-error.ts';
 
 /** What a verb needs besides its arguments. */

@@ -22,13 +22,13 @@
  * not yet sent are sized with the budget of the moment; a request once sent is never re-split
  * (a retry is the identical line, §5.3).
  */
-import { BenchError } from '../driver.ts';
-import { encodeRequest, parseReply } from './codec.ts';
+import { BenchError } from '../../driver.ts';
+import { encodeRequest, parseReply } from '../wire/codec.ts';
 import { boardError } from './board-error.ts';
-import type { Connection } from './port-connection.ts';
+import type { Connection } from '../transport/port-connection.ts';
 import { LineBudget } from './line-budget.ts';
 import { emptyStats, type LinkStats } from './link-stats.ts';
-import type { TimerHandle, Timers } from './timers.ts';
+import type { TimerHandle, Timers } from '../transport/timers.ts';
 
 /** What a request costs, for its timeout budget (§5.2). */
 export interface CallCost {

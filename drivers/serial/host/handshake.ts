@@ -3,9 +3,9 @@
  * newline sent): identify, check the protocol version, fetch the limits, open or resume the
  * session, drain the board's error queue.
  */
-import type { ChipInfo } from '../driver.ts';
-import { BenchError, isBenchError } from '../driver.ts';
-import { PROTOCOL_VERSION } from './codec.ts';
+import type { ChipInfo } from '../../driver.ts';
+import { BenchError, isBenchError } from '../../driver.ts';
+import { PROTOCOL_VERSION } from '../wire/codec.ts';
 import type { Link } from './link.ts';
 
 /** What the board said during the handshake. */

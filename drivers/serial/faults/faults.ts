@@ -10,8 +10,8 @@
  * repeated. Delays never reorder lines — a serial wire cannot.
  */
 import { Duplex, Transform, type TransformCallback } from 'node:stream';
-import { BenchError } from '../driver.ts';
-import { Rng } from '../emulator/rng.ts';
+import { BenchError } from '../../driver.ts';
+import { Rng } from '../../emulator/rng.ts';
 
 /** Faults on one direction of a link. All default to none. */
 export interface FaultOptions {

@@ -26,8 +26,8 @@ import type {
   PulseResult,
   ReadRequest,
   ReadoutConfig,
-} from '../driver.ts';
-import { BenchError } from '../driver.ts';
+} from '../../driver.ts';
+import { BenchError } from '../../driver.ts';
 import {
   checkConfigure,
   checkForm,
@@ -35,8 +35,8 @@ import {
   checkProgram,
   checkPulse,
   checkRead,
-} from '../limits.ts';
-import { MAX_LINE_BYTES, encodeF32, formatLineSet, packBits, toBase64 } from './codec.ts';
+} from '../../limits.ts';
+import { MAX_LINE_BYTES, encodeF32, formatLineSet, packBits, toBase64 } from '../wire/codec.ts';
 import type { CallOptions, LazyRequest } from './link.ts';
 import type { LinkStats } from './link-stats.ts';
 import { nextTile } from './region-tiles.ts';
@@ -44,8 +44,8 @@ import { b64, formCells, mvmVectors, progCells, readCells } from './request-sizi
 import type { SerialDriverOptions } from './serial-driver-options.ts';
 import { Session } from './session.ts';
 import type { Link } from './link.ts';
-import { realTimers } from './timers.ts';
-import { confArgs, need, num, parseConf, payload, words } from './wire-format.ts';
+import { realTimers } from '../transport/timers.ts';
+import { confArgs, need, num, parseConf, payload, words } from '../wire/wire-format.ts';
 
 export type { SerialDriverOptions } from './serial-driver-options.ts';
 

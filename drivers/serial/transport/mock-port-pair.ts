@@ -12,11 +12,11 @@
  * unplug) and opening the path fails with "No such file or directory" until `replug()`.
  */
 import { SerialPortMock } from 'serialport';
-import { BenchError } from '../driver.ts';
-import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
+import { BenchError } from '../../driver.ts';
+import type { EmulatorDriver } from '../../emulator/emulator-driver.ts';
 import { duplexPair } from './duplex-pair.ts';
-import { spliceFaults, type FaultStream, type LinkFaults } from './faults.ts';
-import { Firmware, type FirmwareOptions } from './firmware.ts';
+import { spliceFaults, type FaultStream, type LinkFaults } from '../faults/faults.ts';
+import { Firmware, type FirmwareOptions } from '../board/firmware.ts';
 
 /** Options of `mockPortPair`. */
 export interface MockPortPairOptions {

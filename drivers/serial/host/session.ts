@@ -5,15 +5,15 @@
  * and lets the link resend what was in flight; a changed boot id means the board reset.
  */
 import { randomBytes } from 'node:crypto';
-import type { Binding } from './binding.ts';
-import type { ChipInfo, LinkEvent } from '../driver.ts';
+import type { Binding } from '../transport/binding.ts';
+import type { ChipInfo, LinkEvent } from '../../driver.ts';
 import { Subject } from 'rxjs';
-import { BenchError, isBenchError } from '../driver.ts';
+import { BenchError, isBenchError } from '../../driver.ts';
 import { withBackoff } from './backoff.ts';
 import { handshake } from './handshake.ts';
 import { Link } from './link.ts';
-import { findPort, openConnection, serialNumberOf, type Connection } from './port-connection.ts';
-import type { Timers } from './timers.ts';
+import { findPort, openConnection, serialNumberOf, type Connection } from '../transport/port-connection.ts';
+import type { Timers } from '../transport/timers.ts';
 
 /** How a session reaches and keeps its board. */
 export interface SessionOptions {

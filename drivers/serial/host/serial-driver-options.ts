@@ -1,6 +1,6 @@
 /** Options of `SerialDriver.open`. */
-import type { Binding } from './binding.ts';
-import type { Timers } from './timers.ts';
+import type { Binding } from '../transport/binding.ts';
+import type { Timers } from '../transport/timers.ts';
 
 export interface SerialDriverOptions {
   /** Port path, e.g. `/dev/ttyUSB0` or a PTY made by `rram-bench emulate --pty`. Required. */

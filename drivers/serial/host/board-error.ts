@@ -1,5 +1,5 @@
 /** Map a board's `ERR <code> <text>` reply (§3) to a BenchError with a stable code. */
-import { BenchError, type BenchErrorCode } from '../driver.ts';
+import { BenchError, type BenchErrorCode } from '../../driver.ts';
 
 const CODES: Record<number, BenchErrorCode> = {
   100: 'PROTOCOL',

@@ -6,7 +6,7 @@
  */
 import { bindingOf, type Binding, type PortInfo } from './binding.ts';
 import { SerialPortStream } from '@serialport/stream';
-import { guardedLines } from './line-guard.ts';
+import { guardedLines } from '../wire/line-guard.ts';
 import { portOpenError } from './port-error.ts';
 import { realTimers, type TimerHandle, type Timers } from './timers.ts';
 

@@ -23,8 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { firstValueFrom } from 'rxjs';
-import { BenchError, type ChipInfo } from '../driver.ts';
-import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
+import { BenchError, type ChipInfo } from '../../driver.ts';
+import type { EmulatorDriver } from '../../emulator/emulator-driver.ts';
 import { ByteThrottle, bytesPerSecond } from './byte-throttle.ts';
 import {
   MAX_LINE_BYTES,
@@ -35,9 +35,9 @@ import {
   type BadLine,
   type ReplySeq,
   type Request,
-} from './codec.ts';
+} from '../wire/codec.ts';
 import { CHIP_VERBS, NON_IDEMPOTENT, maxValueChars } from './firmware-verbs.ts';
-import { LineAssembler, type AssembledLine } from './line-assembler.ts';
+import { LineAssembler, type AssembledLine } from '../wire/line-assembler.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { WIRE_ERROR, WireError, asciiText, toWireError } from './firmware-error.ts';
 

@@ -5,7 +5,7 @@
  * mid gate, a mid width), out-of-limit requests only *below* a minimum (so a board that wrongly
  * took one would do nothing harmful), and every setting changed is restored at the end.
  */
-import type { ChipInfo, Range } from '../driver.ts';
+import type { ChipInfo, Range } from '../../driver.ts';
 import {
   PROTOCOL_VERSION,
   decodeF32,
@@ -16,7 +16,7 @@ import {
   packBits,
   toBase64,
   unpackBits,
-} from './codec.ts';
+} from '../wire/codec.ts';
 import {
   expect,
   expectErr,

@@ -5,7 +5,7 @@
  * own session, so one that fails leaves no held request or seq expectation behind for the next.
  */
 import { randomBytes } from 'node:crypto';
-import type { ChipInfo, Polarity, Range } from '../driver.ts';
+import type { ChipInfo, Polarity, Range } from '../../driver.ts';
 import {
   decodeF32,
   decodeFlags,
@@ -13,7 +13,7 @@ import {
   encodeRequest,
   type Reply,
   type ReplySeq,
-} from './codec.ts';
+} from '../wire/codec.ts';
 import { seqOf, type BoardLine, type ConformanceWire } from './conformance-wire.ts';
 
 /** Thrown by a check that found the board at fault; the message is the report's detail. */

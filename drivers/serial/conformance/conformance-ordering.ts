@@ -4,7 +4,7 @@
  * without sleeps: an out-of-band query sent after the held request is answered at once, so the
  * held one must not have been answered before it.
  */
-import { decodeF32, encodeRequest } from './codec.ts';
+import { decodeF32, encodeRequest } from '../wire/codec.ts';
 import {
   diff,
   expect,

@@ -7,7 +7,7 @@
  * `nextTile` makes the tiles one at a time, so that each may be sized with the line budget of
  * the moment it is sent (§5.9); with the same `maxCells` throughout it gives exactly `tiles`.
  */
-import type { Region } from '../driver.ts';
+import type { Region } from '../../driver.ts';
 
 /** A part of a region, and its place in the region's row-major data. */
 export interface Tile extends Region {

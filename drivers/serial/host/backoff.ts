@@ -2,8 +2,8 @@
  * Retry an attempt with exponential backoff (§5.6: 0.1 s doubling to 2 s, for up to 30 s).
  * Time is counted on the injected timers, so tests run it without waiting.
  */
-import { BenchError, isBenchError } from '../driver.ts';
-import { sleep, type Timers } from './timers.ts';
+import { BenchError, isBenchError } from '../../driver.ts';
+import { sleep, type Timers } from '../transport/timers.ts';
 
 /** Backoff settings. */
 export interface BackoffOptions {

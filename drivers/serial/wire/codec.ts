@@ -4,7 +4,7 @@
  * the firmware emulator use them, so the two ends cannot disagree on a byte.
  */
 
-import type { ReadoutConfig } from '../driver.ts';
+import type { ReadoutConfig } from '../../driver.ts';
 
 /** Protocol version this codec implements. */
 export const PROTOCOL_VERSION = 1;

@@ -13,11 +13,11 @@ import { accessSync, constants, mkdtempSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { SerialPortStream } from '@serialport/stream';
-import { BenchError } from '../driver.ts';
+import { BenchError } from '../../driver.ts';
 import { bindingOf } from './binding.ts';
-import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
-import { FaultStream, spliceFaults, type LinkFaults } from './faults.ts';
-import { Firmware, type FirmwareOptions } from './firmware.ts';
+import type { EmulatorDriver } from '../../emulator/emulator-driver.ts';
+import { FaultStream, spliceFaults, type LinkFaults } from '../faults/faults.ts';
+import { Firmware, type FirmwareOptions } from '../board/firmware.ts';
 
 /** Options of `startPty`. */
 export interface PtyOptions {

@@ -5,8 +5,8 @@
  * stdout while it serves: diagnostics go to stderr.
  */
 import { Duplex } from 'node:stream';
-import type { EmulatorDriver } from '../emulator/emulator-driver.ts';
-import { Firmware, type FirmwareOptions } from './firmware.ts';
+import type { EmulatorDriver } from '../../emulator/emulator-driver.ts';
+import { Firmware, type FirmwareOptions } from '../board/firmware.ts';
 
 /** A firmware on stdio; `done` resolves when stdin ends (the other side hung up). */
 export interface StdioServer {

@@ -3,8 +3,8 @@
  * READ, FORM, PROG and MVM replies. A well-framed reply whose value does not parse is a board
  * bug, reported as PROTOCOL naming the verb.
  */
-import type { ReadoutConfig } from '../driver.ts';
-import { BenchError } from '../driver.ts';
+import type { ReadoutConfig } from '../../driver.ts';
+import { BenchError } from '../../driver.ts';
 import { CONF_KEYS, decodeF32, decodeFlags, decodeU16, fromBase64, unpackBits } from './codec.ts';
 
 const KEYS: Record<string, keyof ReadoutConfig> = CONF_KEYS;

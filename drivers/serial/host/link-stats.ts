@@ -1,5 +1,5 @@
 /** Counters of a serial link, as `SerialDriver.stats` reports them. */
-import type { BadLine } from './codec.ts';
+import type { BadLine } from '../wire/codec.ts';
 
 /** What the host saw on the link since the driver opened. */
 export interface LinkStats {

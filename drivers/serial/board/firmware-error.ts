@@ -2,7 +2,7 @@
  * Error codes of docs/protocol.md §3, and the board-side error that carries one to an `ERR`
  * reply. BenchErrors thrown by the emulated chip are mapped onto them by `toWireError`.
  */
-import { isBenchError } from '../driver.ts';
+import { isBenchError } from '../../driver.ts';
 
 /** §3 error codes. */
 export const WIRE_ERROR = {
