@@ -35,7 +35,20 @@ export interface VerbContext {
   maxValueChars: number;
   /** Record pulses applied to a cell (row-major index) for the pulse log. */
   recordPulses(cell: number, count: number): void;
+  /** Region snapshots taken by `SNAP`, by slot (the board keeps the last MAX_SNAPSHOTS). */
+  snapshots: Map<number, Snapshot>;
 }
+
+/** A region read at one chip time, kept for `FETCH` (§4). */
+export interface Snapshot {
+  /** Chip time of the read (s). */
+  timeS: number;
+  /** Conductances (µS), row-major. */
+  microS: Float32Array;
+}
+
+/** Snapshots a board keeps; the oldest is dropped beyond this. */
+export const MAX_SNAPSHOTS = 16;
 
 /** A chip verb: arguments in, reply value out (undefined: a bare `OK`). */
 export type ChipVerb = (args: readonly string[], ctx: VerbContext) => Promise<string | undefined>;
@@ -192,6 +205,56 @@ const read: ChipVerb = async (args, ctx) => {
   return `${map.timeS} ${encodeF32(map.microS)}`;
 };
 
+/** `WAIT <seconds>`: let chip time pass on the board's clock (§4); replies the chip time after. */
+const wait: ChipVerb = async (args, ctx) => {
+  argCount('WAIT', args, 1, 'seconds');
+  const seconds = num('seconds', args[0]!);
+  if (seconds < 0) throw new WireError(WIRE_ERROR.RANGE, `seconds must be >= 0, got ${seconds}`);
+  await lastValueFrom(ctx.chip.wait(seconds), { defaultValue: undefined });
+  return String(ctx.chip.macro.clock.now());
+};
+
+/** `SNAP <slot> <row> <col> <rows> <cols> <average>`: read a whole region at one chip time (§4). */
+const snap: ChipVerb = async (args, ctx) => {
+  argCount('SNAP', args, 6, 'slot row col rows cols average');
+  const slot = num('slot', args[0]!);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 0xffff)
+    throw new WireError(WIRE_ERROR.RANGE, `slot must be an integer 0-65535, got ${slot}`);
+  const r = region(ctx.info, args.slice(1));
+  const average = num('average', args[5]!);
+  const map = await firstValueFrom(ctx.chip.read({ region: r, average }));
+  ctx.snapshots.delete(slot);
+  ctx.snapshots.set(slot, { timeS: map.timeS, microS: map.microS });
+  for (const old of ctx.snapshots.keys()) {
+    if (ctx.snapshots.size <= MAX_SNAPSHOTS) break;
+    ctx.snapshots.delete(old);
+  }
+  return `${map.timeS} ${map.microS.length}`;
+};
+
+/** `FETCH <slot> <offset> <count>`: conductances of a snapshot, cells offset … offset+count−1. */
+const fetch: ChipVerb = (args, ctx) => {
+  argCount('FETCH', args, 3, 'slot offset count');
+  const slot = num('slot', args[0]!);
+  const offset = num('offset', args[1]!);
+  const count = num('count', args[2]!);
+  const s = ctx.snapshots.get(slot);
+  if (!s) throw new WireError(WIRE_ERROR.RANGE, `no snapshot in slot ${slot}`);
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(count) ||
+    offset < 0 ||
+    count < 1 ||
+    offset + count > s.microS.length
+  )
+    throw new WireError(
+      WIRE_ERROR.RANGE,
+      `cells ${offset}+${count} are outside snapshot ${slot} of ${s.microS.length} cells`,
+    );
+  fits(ctx, b64(4 * count), 'FETCH');
+  return Promise.resolve(encodeF32(s.microS.subarray(offset, offset + count)));
+};
+
 const prog: ChipVerb = async (args, ctx) => {
   argCount('PROG', args, 8, 'row col cols tol maxIter maxPulses verifyAvg targets');
   const r = region(ctx.info, [args[0]!, args[1]!, '1', args[2]!]);
@@ -275,6 +338,9 @@ export const CHIP_VERBS: Readonly<Record<string, ChipVerb>> = {
   FORM: form,
   PULSE: pulse,
   READ: read,
+  SNAP: snap,
+  FETCH: fetch,
+  WAIT: wait,
   PROG: prog,
   MVM: mvm,
   '*RST': reset,

@@ -36,7 +36,7 @@ import {
   type ReplySeq,
   type Request,
 } from '../wire/codec.ts';
-import { CHIP_VERBS, NON_IDEMPOTENT, maxValueChars } from './firmware-verbs.ts';
+import { CHIP_VERBS, NON_IDEMPOTENT, maxValueChars, type Snapshot } from './firmware-verbs.ts';
 import { LineAssembler, type AssembledLine } from '../wire/line-assembler.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { WIRE_ERROR, WireError, asciiText, toWireError } from './firmware-error.ts';
@@ -163,11 +163,22 @@ export class Firmware extends EventEmitter {
   private readonly queue: Job[] = [];
   private running: Job | undefined;
   private readonly errors: string[] = [];
+  /** Region snapshots of `SNAP`, for `FETCH`; gone at a reset. */
+  private readonly snapshots = new Map<number, Snapshot>();
   private closed = false;
   /** The wait for the attached stream to drain, while it is full. */
   private drain: { stream: Duplex; wait: Promise<void> } | undefined;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onGone = () => this.detach();
+  /** End of input (a pipe closed, `--stdio` at EOF): answer what was received, then unplug. */
+  private readonly onEnd = () => {
+    const s = this.stream;
+    void this.settled().then(() => {
+      if (this.stream === s) this.detach();
+    });
+  };
+  /** Resolves when the running job (if any) has sent its reply. */
+  private jobDone: Promise<void> = Promise.resolve();
 
   /** Boots the firmware (sending `! BOOT`) on `stream` when given, else unplugged. */
   constructor(
@@ -214,7 +225,7 @@ export class Firmware extends EventEmitter {
     this.stream = stream;
     this.assembler.clear();
     stream.on('data', this.onData);
-    stream.on('end', this.onGone);
+    stream.on('end', this.onEnd);
     stream.on('close', this.onGone);
     stream.on('error', this.onGone);
   }
@@ -225,7 +236,7 @@ export class Firmware extends EventEmitter {
     if (!s) return;
     this.stream = undefined;
     s.off('data', this.onData);
-    s.off('end', this.onGone);
+    s.off('end', this.onEnd);
     s.off('close', this.onGone);
     s.off('error', this.onGone);
     this.outThrottle?.clear();
@@ -246,6 +257,7 @@ export class Firmware extends EventEmitter {
     this.held.clear();
     this.queue.length = 0;
     this.errors.length = 0;
+    this.snapshots.clear();
     this.outThrottle?.clear();
     this.inThrottle?.clear();
     this.assembler.clear();
@@ -399,6 +411,8 @@ export class Firmware extends EventEmitter {
     while (!this.running && this.queue.length > 0) {
       const job = this.queue.shift()!;
       this.running = job;
+      let finished!: () => void;
+      this.jobDone = new Promise<void>((resolve) => (finished = resolve));
       let reply: string;
       try {
         reply = await this.execute(job.req);
@@ -406,6 +420,7 @@ export class Firmware extends EventEmitter {
         this.running = undefined;
       }
       if (job.boot === this.boot) this.reply(job.req, reply, job.session === this.sessionToken());
+      finished();
     }
   }
 
@@ -456,6 +471,7 @@ export class Firmware extends EventEmitter {
       recordPulses: (cell: number, count: number) => {
         this.appliedPulses[cell]! += count;
       },
+      snapshots: this.snapshots,
     };
   }
 
@@ -494,8 +510,9 @@ export class Firmware extends EventEmitter {
       case 'LINK?': {
         none();
         const c = this.counters;
-        const bad = c.bad.charset + c.bad.crc + c.bad.syntax + c.bad.long;
-        return `rx=${c.rxLines} bad=${bad} crc=${c.bad.crc} long=${c.bad.long} cached=${c.cached}`;
+        // Every dropped line, the 9th request held ahead of a gap included (§5.8).
+        const bad = c.bad.charset + c.bad.crc + c.bad.syntax + c.bad.long + c.holdOverflow;
+        return `rx=${c.rxLines} bad=${bad} crc=${c.bad.crc} long=${c.bad.long} cached=${c.cached} over=${c.holdOverflow}`;
       }
       case 'SYST:ERR?':
         none();
@@ -548,14 +565,19 @@ export class Firmware extends EventEmitter {
       else this.send(line);
       return;
     }
+    // Act at once, answer in order (§5.1): first the stopped request's reply, then those ABORT
+    // fails, then the stop's own.
+    const failed: Request[] = [];
     if (req.verb === 'ABORT') {
-      const failed = [...this.held.values(), ...this.queue.map((j) => j.req)];
+      failed.push(...this.queue.map((j) => j.req), ...this.held.values());
       this.held.clear();
       this.queue.length = 0;
-      for (const r of failed)
-        this.reply(r, this.error(r.seq ?? '-', WIRE_ERROR.ABORTED, 'aborted before it ran'));
     }
+    const stopped = this.running ? this.jobDone : undefined;
     await firstValueFrom(this.chip.idle());
+    if (stopped) await stopped;
+    for (const r of failed)
+      this.reply(r, this.error(r.seq ?? '-', WIRE_ERROR.ABORTED, 'aborted before it ran'));
     const line = encodeOk(seq ?? '-');
     // Cached so that a retry is answered and the ordering skips this seq if it is in sequence.
     if (seq !== undefined && !this.cache.has(seq)) this.reply(req, line);

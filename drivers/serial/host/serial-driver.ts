@@ -9,7 +9,7 @@
  * already sent are resent unchanged. Unsubscribing stops issuing
  * requests and sends ABORT for what is already on the wire.
  */
-import { Observable, map, throwError, timer, type Subscriber } from 'rxjs';
+import { Observable, throwError, type Subscriber } from 'rxjs';
 import type {
   ChipDriver,
   ChipInfo,
@@ -140,6 +140,8 @@ export class SerialDriver implements ChipDriver {
   private closed = false;
   private readonly running = new Set<Running>();
   private readonly maxLine: number;
+  /** Last snapshot slot used by a split READ (§4 SNAP). */
+  private snapSlot = 0;
 
   private constructor(
     private readonly session: Session,
@@ -291,26 +293,65 @@ export class SerialDriver implements ChipDriver {
       const average = checkRead(this.info, request);
       const region = { ...request.region };
       const out = new Float32Array(region.rows * region.cols);
-      let next = 0;
-      const parts = op.parts((budget) => {
-        const t = nextTile(region, next, readCells(budget));
-        if (!t) return undefined;
-        next = t.offset + t.rows * t.cols;
+      // One chip read of the whole region, at one chip time, however the link splits the
+      // reply (§4 SNAP/FETCH): a region whose reply fits one line is a plain READ, a larger one
+      // a SNAP of the region and FETCHes of its cells, each sized with the budget of its moment.
+      const total = region.rows * region.cols;
+      const slot = (this.snapSlot = (this.snapSlot + 1) & 0xffff);
+      let next = -1;
+      const parts = op.parts<{ offset: number; count: number } | 'snap'>((budget) => {
+        const cells = readCells(budget);
+        if (next === -1 && total <= cells) {
+          next = total;
+          return {
+            part: { offset: 0, count: total },
+            verb: 'READ',
+            args: [region.row, region.col, region.rows, region.cols, average],
+            options: {
+              execS: region.rows * average * READ_S,
+              replyBytes: 40 + b64(4 * total),
+            },
+          };
+        }
+        if (next === -1) {
+          next = 0;
+          return {
+            part: 'snap',
+            verb: 'SNAP',
+            args: [slot, region.row, region.col, region.rows, region.cols, average],
+            options: { execS: region.rows * average * READ_S, replyBytes: 64 },
+          };
+        }
+        if (next >= total) return undefined;
+        const count = Math.min(Math.max(1, cells), total - next);
+        const part = { offset: next, count };
+        next += count;
         return {
-          part: t,
-          verb: 'READ',
-          args: [t.row, t.col, t.rows, t.cols, average],
-          options: {
-            execS: t.rows * t.cols * average * READ_S,
-            replyBytes: 40 + b64(4 * t.rows * t.cols),
-          },
+          part,
+          verb: 'FETCH',
+          args: [slot, part.offset, count],
+          options: { replyBytes: 40 + b64(4 * count) },
         };
       });
       let timeS = NaN;
-      for await (const { part: t, text } of parts) {
-        const [time, g] = words(this.port, 'READ', text, 2) as [string, string];
-        if (Number.isNaN(timeS)) timeS = num(this.port, 'READ', time);
-        out.set(need(this.port, 'READ', payload.f32(g, t.rows * t.cols), text), t.offset);
+      for await (const { part, text } of parts) {
+        if (part === 'snap') {
+          const [time, n] = words(this.port, 'SNAP', text, 2) as [string, string];
+          timeS = num(this.port, 'SNAP', time);
+          if (num(this.port, 'SNAP', n) !== total)
+            throw new BenchError(
+              'PROTOCOL',
+              `board on ${this.port} snapped ${n} cells of a ${total}-cell region`,
+            );
+        } else if (Number.isNaN(timeS)) {
+          const [time, g] = words(this.port, 'READ', text, 2) as [string, string];
+          timeS = num(this.port, 'READ', time);
+          out.set(need(this.port, 'READ', payload.f32(g, part.count), text), part.offset);
+        } else
+          out.set(
+            need(this.port, 'FETCH', payload.f32(text.trim(), part.count), text),
+            part.offset,
+          );
         if (op.cancelled()) return;
       }
       op.emit({ region, microS: out, average, timeS });
@@ -508,7 +549,10 @@ export class SerialDriver implements ChipDriver {
     });
   }
 
-  /** A real board's chip time is wall time: waiting is a timer on the host. */
+  /**
+   * Let chip time pass on the board's own clock (§4 `WAIT`): a real board waits that long, an
+   * emulated one on virtual time advances its clock, as in-process.
+   */
   wait(seconds: number): Observable<void> {
     if (!(seconds >= 0 && Number.isFinite(seconds)))
       return throwError(
@@ -518,7 +562,10 @@ export class SerialDriver implements ChipDriver {
             `wait must be a finite number of seconds ≥ 0, got ${seconds}`,
           ),
       );
-    return timer(seconds * 1000).pipe(map(() => undefined));
+    return this.op(async (op) => {
+      await op.call('WAIT', [seconds], { execS: seconds });
+      op.emit(undefined);
+    });
   }
 
   idle(): Observable<void> {

@@ -12,7 +12,12 @@ import { BenchError, isBenchError } from '../../driver.ts';
 import { withBackoff } from './backoff.ts';
 import { handshake } from './handshake.ts';
 import { Link } from './link.ts';
-import { findPort, openConnection, serialNumberOf, type Connection } from '../transport/port-connection.ts';
+import {
+  findPort,
+  openConnection,
+  serialNumberOf,
+  type Connection,
+} from '../transport/port-connection.ts';
 import type { Timers } from '../transport/timers.ts';
 
 /** How a session reaches and keeps its board. */

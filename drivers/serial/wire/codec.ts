@@ -113,8 +113,9 @@ export function parseRequest(line: string): Request | BadLine {
     if (seq > 65535) return 'syntax';
   }
   const verb = words.shift();
-  if (verb === undefined || !/^[*A-Z][A-Z0-9:]*\??$/.test(verb)) return 'syntax';
-  return { seq, verb, args: words, line };
+  // Verbs are case-insensitive (§2.2): `*idn?` typed at a terminal is `*IDN?`.
+  if (verb === undefined || !/^[*A-Za-z][A-Za-z0-9:]*\??$/.test(verb)) return 'syntax';
+  return { seq, verb: verb.toUpperCase(), args: words, line };
 }
 
 /** A parsed reply or event. */
