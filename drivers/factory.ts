@@ -32,6 +32,10 @@ export interface OpenChipOptions {
   port?: string;
   /** Serial: baud rate. Default 921600. */
   baud?: number;
+  /** Serial: margin of every request's timeout (ms). Default 1000. */
+  timeoutMs?: number;
+  /** Serial: how long one request may go unanswered while the board answers (ms). Default 120000. */
+  deadlineMs?: number;
 }
 
 /** Open a chip driver. */
@@ -39,7 +43,12 @@ export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
   if (options.port !== undefined) {
     if (options.emulator)
       throw new BenchError('USAGE', 'give either --port or --emulator, not both');
-    return SerialDriver.open({ path: options.port, baudRate: options.baud });
+    return SerialDriver.open({
+      path: options.port,
+      baudRate: options.baud,
+      timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
+    });
   }
   return EmulatorDriver.create({
     profile: options.profile,

@@ -25,6 +25,7 @@ import {
   unpackBits,
 } from '../wire/codec.ts';
 import { WIRE_ERROR, WireError } from './firmware-error.ts';
+import { MAX_STAGE_BYTES } from '../wire/wire-format.ts';
 
 /** What a verb needs besides its arguments. */
 export interface VerbContext {
@@ -37,6 +38,17 @@ export interface VerbContext {
   recordPulses(cell: number, count: number): void;
   /** Region snapshots taken by `SNAP`, by slot (the board keeps the last MAX_SNAPSHOTS). */
   snapshots: Map<number, Snapshot>;
+  /** MVM staging buffers of `STAGE`/`MVMS`/`TAKE`, by slot (the last MAX_SNAPSHOTS kept). */
+  stages: Map<number, Stage>;
+}
+
+/** An MVM staged in pieces (§4 STAGE, MVMS, TAKE): packed inputs in, packed values out. */
+export interface Stage {
+  inputs: Uint8Array;
+  /** Bytes of `inputs` written so far (the highest offset + length). */
+  length: number;
+  /** Packed values of the last MVMS on this slot. */
+  values?: Uint8Array;
 }
 
 /** A region read at one chip time, kept for `FETCH` (§4). */
@@ -217,19 +229,101 @@ const wait: ChipVerb = async (args, ctx) => {
 /** `SNAP <slot> <row> <col> <rows> <cols> <average>`: read a whole region at one chip time (§4). */
 const snap: ChipVerb = async (args, ctx) => {
   argCount('SNAP', args, 6, 'slot row col rows cols average');
-  const slot = num('slot', args[0]!);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 0xffff)
-    throw new WireError(WIRE_ERROR.RANGE, `slot must be an integer 0-65535, got ${slot}`);
+  const slot = slotArg(args[0]!);
   const r = region(ctx.info, args.slice(1));
   const average = num('average', args[5]!);
   const map = await firstValueFrom(ctx.chip.read({ region: r, average }));
-  ctx.snapshots.delete(slot);
-  ctx.snapshots.set(slot, { timeS: map.timeS, microS: map.microS });
-  for (const old of ctx.snapshots.keys()) {
-    if (ctx.snapshots.size <= MAX_SNAPSHOTS) break;
-    ctx.snapshots.delete(old);
-  }
+  keep(ctx.snapshots, slot, { timeS: map.timeS, microS: map.microS });
   return `${map.timeS} ${map.microS.length}`;
+};
+
+function keep<T>(map: Map<number, T>, slot: number, value: T): void {
+  map.delete(slot);
+  map.set(slot, value);
+  for (const old of map.keys()) {
+    if (map.size <= MAX_SNAPSHOTS) break;
+    map.delete(old);
+  }
+}
+
+function slotArg(text: string): number {
+  const slot = num('slot', text);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 0xffff)
+    throw new WireError(WIRE_ERROR.RANGE, `slot must be an integer 0-65535, got ${slot}`);
+  return slot;
+}
+
+/** `STAGE <slot> <offset> <bytes>`: write packed MVM inputs into a slot's staging buffer. */
+const stage: ChipVerb = (args, ctx) => {
+  argCount('STAGE', args, 3, 'slot offset bytes');
+  const slot = slotArg(args[0]!);
+  const offset = num('offset', args[1]!);
+  const bytes = payload('bytes', args[2]!);
+  if (!Number.isInteger(offset) || offset < 0 || offset + bytes.length > MAX_STAGE_BYTES)
+    throw new WireError(
+      WIRE_ERROR.RANGE,
+      `bytes ${offset}+${bytes.length} are outside the ${MAX_STAGE_BYTES}-byte staging buffer`,
+    );
+  let s = ctx.stages.get(slot);
+  if (!s || offset === 0) {
+    s = { inputs: new Uint8Array(MAX_STAGE_BYTES), length: 0 };
+    keep(ctx.stages, slot, s);
+  }
+  s.inputs.set(bytes, offset);
+  s.length = Math.max(s.length, offset + bytes.length);
+  return Promise.resolve(undefined);
+};
+
+/** `MVMS <slot> <rows> <cols> <batch>`: the MVM of a slot's staged inputs, values kept for TAKE. */
+const mvmStaged: ChipVerb = async (args, ctx) => {
+  argCount('MVMS', args, 4, 'slot rows cols batch');
+  const slot = slotArg(args[0]!);
+  const rows = parseLineSet(args[1]!);
+  const cols = parseLineSet(args[2]!);
+  if (!rows) throw new WireError(WIRE_ERROR.PARSE, `rows '${args[1]}' is not a line set`);
+  if (!cols) throw new WireError(WIRE_ERROR.PARSE, `cols '${args[2]}' is not a line set`);
+  const batch = num('batch', args[3]!);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new WireError(WIRE_ERROR.RANGE, `batch must be a whole number >= 1, got ${batch}`);
+  const s = ctx.stages.get(slot);
+  if (!s) throw new WireError(WIRE_ERROR.RANGE, `nothing staged in slot ${slot}`);
+  const bits = ctx.chip.macro.config.precisionBits;
+  const inBytes = Math.ceil((batch * rows.length * bits) / 8);
+  const outBytes = Math.ceil((batch * cols.length * bits) / 8);
+  if (inBytes !== s.length || outBytes > MAX_STAGE_BYTES)
+    wrongSize(
+      'staged inputs',
+      s.length,
+      inBytes,
+      `${batch} x ${rows.length} values at ${bits} bits`,
+    );
+  const inputs = unpackBits(s.inputs.subarray(0, inBytes), bits, batch * rows.length)!;
+  const res = await lastValueFrom(ctx.chip.mvm({ rows, cols, inputs }));
+  s.values = packBits(res.values, res.precisionBits);
+  return `${res.batch} ${res.energyJ} ${res.latencyS} ${s.values.length}`;
+};
+
+/** `TAKE <slot> <offset> <count>`: bytes of a slot's packed MVM values. */
+const take: ChipVerb = (args, ctx) => {
+  argCount('TAKE', args, 3, 'slot offset count');
+  const slot = slotArg(args[0]!);
+  const offset = num('offset', args[1]!);
+  const count = num('count', args[2]!);
+  const values = ctx.stages.get(slot)?.values;
+  if (!values) throw new WireError(WIRE_ERROR.RANGE, `no MVM values in slot ${slot}`);
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(count) ||
+    offset < 0 ||
+    count < 1 ||
+    offset + count > values.length
+  )
+    throw new WireError(
+      WIRE_ERROR.RANGE,
+      `bytes ${offset}+${count} are outside the ${values.length} bytes of slot ${slot}`,
+    );
+  fits(ctx, b64(count), 'TAKE');
+  return Promise.resolve(toBase64(values.subarray(offset, offset + count)));
 };
 
 /** `FETCH <slot> <offset> <count>`: conductances of a snapshot, cells offset … offset+count−1. */
@@ -340,6 +434,9 @@ export const CHIP_VERBS: Readonly<Record<string, ChipVerb>> = {
   READ: read,
   SNAP: snap,
   FETCH: fetch,
+  STAGE: stage,
+  MVMS: mvmStaged,
+  TAKE: take,
   WAIT: wait,
   PROG: prog,
   MVM: mvm,

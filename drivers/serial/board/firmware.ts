@@ -36,7 +36,13 @@ import {
   type ReplySeq,
   type Request,
 } from '../wire/codec.ts';
-import { CHIP_VERBS, NON_IDEMPOTENT, maxValueChars, type Snapshot } from './firmware-verbs.ts';
+import {
+  CHIP_VERBS,
+  NON_IDEMPOTENT,
+  maxValueChars,
+  type Snapshot,
+  type Stage,
+} from './firmware-verbs.ts';
 import { LineAssembler, type AssembledLine } from '../wire/line-assembler.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { WIRE_ERROR, WireError, asciiText, toWireError } from './firmware-error.ts';
@@ -165,6 +171,8 @@ export class Firmware extends EventEmitter {
   private readonly errors: string[] = [];
   /** Region snapshots of `SNAP`, for `FETCH`; gone at a reset. */
   private readonly snapshots = new Map<number, Snapshot>();
+  /** MVM staging buffers of `STAGE`/`MVMS`/`TAKE`; gone at a reset. */
+  private readonly stages = new Map<number, Stage>();
   private closed = false;
   /** The wait for the attached stream to drain, while it is full. */
   private drain: { stream: Duplex; wait: Promise<void> } | undefined;
@@ -258,6 +266,7 @@ export class Firmware extends EventEmitter {
     this.queue.length = 0;
     this.errors.length = 0;
     this.snapshots.clear();
+    this.stages.clear();
     this.outThrottle?.clear();
     this.inThrottle?.clear();
     this.assembler.clear();
@@ -472,6 +481,7 @@ export class Firmware extends EventEmitter {
         this.appliedPulses[cell]! += count;
       },
       snapshots: this.snapshots,
+      stages: this.stages,
     };
   }
 

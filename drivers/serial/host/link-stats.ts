@@ -5,6 +5,10 @@ import type { BadLine } from '../wire/codec.ts';
 export interface LinkStats {
   /** Request lines written for the first time (handshake queries included). */
   sent: number;
+  /** Replies that settled a request (first try or resend). */
+  replies: number;
+  /** Smoothed round trip of requests answered at the first try (ms; 0 before the first). */
+  rttMs: number;
   /** Request lines written again with the same seq (after a timeout or a lost reply). */
   retries: number;
   /** Reply lines dropped, by reason: bad charset, bad CRC, unparsable, too long. §2.5 */
@@ -30,6 +34,8 @@ export interface LinkStats {
 export function emptyStats(lineBudget: number): LinkStats {
   return {
     sent: 0,
+    replies: 0,
+    rttMs: 0,
     retries: 0,
     badLines: { charset: 0, crc: 0, syntax: 0, long: 0 },
     unmatched: 0,

@@ -62,6 +62,12 @@ export interface LinkOptions {
   timers: Timers;
   /** Longest line (bytes): the ceiling of the line budget. */
   maxLineBytes: number;
+  /**
+   * Longest a request may go unanswered while the board is heard from (ms): a board that
+   * answers, even with replies corrupted on the way, is alive, and its requests are resent
+   * with backoff until this deadline. A silent board still fails after `retries` resends.
+   */
+  deadlineMs: number;
 }
 
 /** One request of a `lazy` source, with where its outcome goes. */
@@ -87,6 +93,8 @@ export interface LinkHooks {
   onBoot(bootId: string): void;
   /** Start a new session before sending more: a request failed for good and broke the seq chain. */
   resync(): Promise<void>;
+  /** The link is noisy but the board answers: say what the link is doing about it. */
+  onTrouble?(message: string): void;
 }
 
 interface Call {
@@ -110,6 +118,17 @@ interface Call {
   generation: number;
   orphan: boolean;
   timer: TimerHandle;
+  /** Lines heard from the board (good or bad) when the line was last sent. */
+  heardAtSend: number;
+  /** Timeouts in a row with not a line heard from the board meanwhile. */
+  silent: number;
+  /** Time waited on timeouts so far (ms, the sum of the budgets that ran out). */
+  waitedMs: number;
+  /** Budget multiplier: doubles at every timeout beyond `retries` (up to 16). */
+  backoff: number;
+  /** Wall time of the first send (performance.now() ms), for the round-trip estimate. */
+  sentAt: number;
+  warned: boolean;
 }
 
 type State = 'down' | 'handshake' | 'up' | 'closed';
@@ -126,6 +145,8 @@ export class Link {
   readonly budget: LineBudget;
   /** Valid lines received since the last `attach` (to tell a garbage stream from silence). */
   goodLines = 0;
+  /** Non-empty lines heard from the board, bad ones included: a board that answers is alive. */
+  private heard = 0;
   private state: State = 'down';
   private conn: Connection | undefined;
   private nextSeq = 1;
@@ -136,6 +157,8 @@ export class Link {
   private needsResync = false;
   private resyncing = false;
   private failure: BenchError | undefined;
+  /** A `LINK?` probe is out (see `probe`). */
+  private probing = false;
 
   constructor(
     private readonly o: LinkOptions,
@@ -331,11 +354,21 @@ export class Link {
   /** A line from the port. */
   onLine(line: string): void {
     if (line === '') return;
+    this.heard++;
     const r = parseReply(line);
     if (typeof r === 'string') {
       this.stats.badLines[r]++;
-      // Most likely the reply the oldest request in flight waits for.
-      this.trouble(this.inflight[0]);
+      // A reply damaged on the way: if its seq reads as one in flight, ask again at once (the
+      // reply cache answers; a request still running ignores the duplicate) rather than wait
+      // for the timeout. Otherwise it most likely answered the oldest.
+      const m = /^(\d{1,5}) /.exec(line);
+      const c = m ? this.inflight.find((f) => f.seq === Number(m[1])) : undefined;
+      this.trouble(c ?? this.inflight[0]);
+      if (c && this.state === 'up') {
+        c.attempts++;
+        this.stats.retries++;
+        this.send(c);
+      }
       return;
     }
     this.goodLines++;
@@ -365,7 +398,7 @@ export class Link {
     // Replies come in seq order: older requests still in flight were executed, their replies lost.
     for (let j = 0; j < i; j++) {
       const older = this.inflight[j]!;
-      if (!older.fastResent && older.attempts < this.o.retries) {
+      if (!older.fastResent) {
         older.fastResent = true;
         older.attempts++;
         this.stats.retries++;
@@ -374,7 +407,12 @@ export class Link {
       }
     }
     const [call] = this.inflight.splice(i, 1);
-    if (call!.attempts === 0 && this.budget.ok()) this.syncBudget();
+    this.stats.replies++;
+    if (call!.attempts === 0) {
+      const rtt = performance.now() - call!.sentAt;
+      this.stats.rttMs = this.stats.replies === 1 ? rtt : 0.875 * this.stats.rttMs + 0.125 * rtt;
+      if (this.budget.ok()) this.syncBudget();
+    }
     this.settle(
       call!,
       r.kind === 'ok' ? r.value : boardError(this.o.port, call!.verb, r.code, r.text),
@@ -418,6 +456,12 @@ export class Link {
       generation: this.budget.generation,
       orphan: false,
       timer: undefined,
+      heardAtSend: 0,
+      silent: 0,
+      waitedMs: 0,
+      backoff: 1,
+      sentAt: 0,
+      warned: false,
     };
   }
 
@@ -428,6 +472,10 @@ export class Link {
     c.attempts = 0;
     c.fastResent = false;
     c.generation = this.budget.generation;
+    c.silent = 0;
+    c.waitedMs = 0;
+    c.backoff = 1;
+    c.sentAt = performance.now();
   }
 
   /** Trouble on the link with `c` (or with no request in particular): lower the budget. */
@@ -501,6 +549,7 @@ export class Link {
     const conn = this.conn;
     if (!conn) return;
     c.queuedAhead = conn.queuedBytes;
+    c.heardAtSend = this.heard;
     // A failed write is a lost port; the connection reports it to the session.
     conn.write(c.line).catch(() => {});
     // The budget runs from the hand-off, whether or not the port has taken the bytes (§5.2).
@@ -521,12 +570,13 @@ export class Link {
     // What was ahead of the line at hand-off and is still unwritten is at most both numbers.
     const ahead = Math.min(c.queuedAhead, this.conn?.queuedBytes ?? 0);
     const wireS = ((ahead + c.line.length + c.replyBytes) * 10) / this.o.baudRate;
-    return this.o.marginMs + 1000 * (wireS + c.execS);
+    return c.backoff * this.o.marginMs + 1000 * (wireS + c.execS);
   }
 
   private startTimer(c: Call): void {
     this.stopTimer(c);
-    c.timer = this.o.timers.setTimeout(() => this.timedOut(c), this.budgetMs(c));
+    const ms = this.budgetMs(c);
+    c.timer = this.o.timers.setTimeout(() => this.timedOut(c, ms), ms);
   }
 
   private stopTimer(c: Call): void {
@@ -534,22 +584,45 @@ export class Link {
     c.timer = undefined;
   }
 
-  private timedOut(c: Call): void {
+  private timedOut(c: Call, budgetMs: number): void {
     c.timer = undefined;
     if (this.state === 'closed' || this.state === 'down') return;
     this.stats.timeouts++;
-    if (c.attempts < this.o.retries) {
+    c.waitedMs += budgetMs;
+    // A board that has spoken the protocol on this connection and been heard from since the
+    // last send is alive: its replies are being lost on the way. (A stream of garbage is not.)
+    c.silent = this.heard > c.heardAtSend ? 0 : c.silent + 1;
+    const alive = c.silent <= this.o.retries && this.goodLines > 0;
+    if (c.attempts < this.o.retries || (alive && c.waitedMs < this.o.deadlineMs)) {
+      // Is the board there? A request line damaged on the way in gets no reply at all: ask
+      // `LINK?` (answered at once, outside the ordering) so that silence means a silent board.
+      if (c.ordered) this.probe();
       c.attempts++;
       this.stats.retries++;
       this.trouble(c);
+      if (c.attempts > this.o.retries) {
+        c.backoff = Math.min(16, c.backoff * 2);
+        if (!c.warned) {
+          c.warned = true;
+          this.hooks.onTrouble?.(
+            `link to ${this.o.port} is noisy: ${c.verb} (seq ${c.seq}) unanswered after ${c.attempts} tries while the board answers; resending with backoff, lines now ≤ ${this.budget.value} bytes, giving up after ${Math.round(this.o.deadlineMs / 1000)} s`,
+          );
+        }
+      }
       this.send(c);
       return;
     }
-    const e = new BenchError(
-      'TIMEOUT',
-      `no answer from ${this.o.port} to ${c.verb} after ${c.attempts + 1} tries: is it an rram-bench board, and powered?`,
-      { port: this.o.port, verb: c.verb, seq: c.seq, tries: c.attempts + 1 },
-    );
+    const e = alive
+      ? new BenchError(
+          'TIMEOUT',
+          `the board on ${this.o.port} answers, but no clean reply to ${c.verb} came in ${Math.round(c.waitedMs / 1000)} s (${c.attempts + 1} tries; the link deadline): check the cable, or give a longer --link-deadline`,
+          { port: this.o.port, verb: c.verb, seq: c.seq, tries: c.attempts + 1 },
+        )
+      : new BenchError(
+          'TIMEOUT',
+          `no answer from ${this.o.port} to ${c.verb} after ${c.attempts + 1} tries: is it an rram-bench board, and powered?`,
+          { port: this.o.port, verb: c.verb, seq: c.seq, tries: c.attempts + 1 },
+        );
     if (!c.ordered) {
       this.controls.delete(c.seq);
       c.reject(e);
@@ -563,6 +636,15 @@ export class Link {
     this.inflight = [];
     this.needsResync = true;
     this.pump();
+  }
+
+  /** One `LINK?` at a time, its reply counted as hearing from the board; failures ignored. */
+  private probe(): void {
+    if (this.probing || this.state !== 'up') return;
+    this.probing = true;
+    this.control('LINK?')
+      .catch(() => {})
+      .finally(() => (this.probing = false));
   }
 
   private settle(c: Call, result: string | BenchError): void {

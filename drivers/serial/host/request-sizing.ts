@@ -3,6 +3,7 @@
  * (§2.6). Lengths are computed from the worst case of every variable field (a 5-digit seq, a
  * 24-character number), so a request sized here is never answered `ERR 102`.
  */
+import { MAX_STAGE_BYTES } from '../wire/wire-format.ts';
 
 /** Characters of base64 for `bytes` bytes. */
 export const b64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
@@ -69,4 +70,25 @@ export function chunks(total: number, per: number): [number, number][] {
   const out: [number, number][] = [];
   for (let s = 0; s < total; s += per) out.push([s, Math.min(per, total - s)]);
   return out;
+}
+
+/**
+ * Vectors the chip runs at once for an MVM of `k` inputs and `n` outputs at `bits`: as many as
+ * the board's staging buffer holds (§4 STAGE), at most `maxBatch`. It depends on the operation
+ * only, never on the link, so that results are the same on any link.
+ */
+export function mvmChunkVectors(k: number, n: number, bits: number, maxBatch: number): number {
+  return Math.max(
+    1,
+    Math.min(
+      maxBatch,
+      Math.floor((MAX_STAGE_BYTES * 8) / (k * bits)),
+      Math.floor((MAX_STAGE_BYTES * 8) / (n * bits)),
+    ),
+  );
+}
+
+/** Payload bytes of one STAGE or TAKE line within `maxLine` (a multiple of 3: no base64 padding). */
+export function stagePieceBytes(maxLine: number): number {
+  return Math.max(3, Math.floor((maxLine - 64) / 4) * 3);
 }

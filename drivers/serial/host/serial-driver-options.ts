@@ -16,8 +16,17 @@ export interface SerialDriverOptions {
   timeoutMs?: number;
   /** Most ordered requests in flight, 1–8 (§5.1). Default 8. */
   window?: number;
-  /** Resends of a request, same seq and bytes, before it fails with TIMEOUT (§5.3). Default 5. */
+  /**
+   * Resends of a request, same seq and bytes, before it fails with TIMEOUT when the board is
+   * silent meanwhile (§5.3). Default 5. A board that is heard from (even with replies corrupted
+   * on the way) is resent to with backoff until `deadlineMs`.
+   */
   retries?: number;
+  /**
+   * How long one request may go unanswered while the board is heard from (ms), before the
+   * operation fails with TIMEOUT (§5.3). Default 120000 (2 min). `--link-deadline SECONDS`.
+   */
+  deadlineMs?: number;
   /** USB serial number of the board, to find it again if it re-enumerates at another path. Default: the one listed for `path` at open. */
   serialNumber?: string;
   /** Reconnect after the port goes away (§5.6). */

@@ -13,6 +13,7 @@ import { Observable, throwError, type Subscriber } from 'rxjs';
 import type {
   ChipDriver,
   ChipInfo,
+  LinkCounters,
   LinkEvent,
   ConductanceMap,
   FormRequest,
@@ -36,11 +37,28 @@ import {
   checkPulse,
   checkRead,
 } from '../../limits.ts';
-import { MAX_LINE_BYTES, encodeF32, formatLineSet, packBits, toBase64 } from '../wire/codec.ts';
+import {
+  MAX_LINE_BYTES,
+  encodeF32,
+  formatLineSet,
+  fromBase64,
+  packBits,
+  toBase64,
+  unpackBits,
+} from '../wire/codec.ts';
 import type { CallOptions, LazyRequest } from './link.ts';
 import type { LinkStats } from './link-stats.ts';
 import { nextTile } from './region-tiles.ts';
-import { b64, formCells, mvmVectors, progCells, readCells } from './request-sizing.ts';
+import {
+  b64,
+  chunks,
+  formCells,
+  mvmChunkVectors,
+  mvmVectors,
+  progCells,
+  readCells,
+  stagePieceBytes,
+} from './request-sizing.ts';
 import type { SerialDriverOptions } from './serial-driver-options.ts';
 import { Session } from './session.ts';
 import type { Link } from './link.ts';
@@ -171,6 +189,11 @@ export class SerialDriver implements ChipDriver {
     const window = int('window', o.window ?? 8, 1, 8);
     const retries = int('retries', o.retries ?? 5, 0, 100);
     const marginMs = o.timeoutMs ?? 1000;
+    const deadlineMs = o.deadlineMs ?? 120_000;
+    if (!(deadlineMs > 0))
+      throw new BenchError('INVALID_ARGUMENT', `deadlineMs must be > 0, got ${deadlineMs}`, {
+        field: 'deadlineMs',
+      });
     if (!(marginMs > 0))
       throw new BenchError('INVALID_ARGUMENT', `timeoutMs must be > 0, got ${marginMs}`, {
         field: 'timeoutMs',
@@ -184,6 +207,7 @@ export class SerialDriver implements ChipDriver {
       window,
       retries,
       marginMs,
+      deadlineMs,
       timers: o.timers ?? realTimers,
       serialNumber: o.serialNumber,
       reconnectMaxMs: o.reconnect?.maxMs ?? 30000,
@@ -217,6 +241,24 @@ export class SerialDriver implements ChipDriver {
   get stats(): LinkStats {
     return this.session.link.stats;
   }
+
+  /** The link counters of the shared convention (drivers/driver.ts), for the run's record. */
+  readonly linkCounters = (): LinkCounters => {
+    const s = this.session.link.stats;
+    const b = s.badLines;
+    return {
+      replies: s.replies,
+      retries: s.retries,
+      badLines: b.charset + b.crc + b.syntax + b.long,
+      reconnects: s.reconnects,
+      rttMs: Math.round(s.rttMs * 1000) / 1000,
+      lineBudget: s.lineBudget,
+      sent: s.sent,
+      timeouts: s.timeouts,
+      unmatched: s.unmatched,
+      boardResets: s.boardResets,
+    };
+  };
 
   /** Port path the board is reached at. */
   get path(): string {
@@ -471,61 +513,129 @@ export class SerialDriver implements ChipDriver {
       const n = request.cols.length;
       const rows = formatLineSet(request.rows);
       const cols = formatLineSet(request.cols);
-      const perLine = (maxLine: number) =>
-        mvmVectors(
-          maxLine,
-          k,
-          n,
-          bits,
-          rows.length + cols.length + 2,
-          this.info.limits.maxMvmBatch,
-        );
-      if (perLine(this.maxLine) < 1)
-        throw new BenchError(
-          'UNSUPPORTED',
-          `one MVM vector of ${k} inputs and ${n} outputs does not fit a ${this.maxLine}-byte line`,
-        );
-      const values = new Uint8Array(batch * n);
-      const per = new Map<number, number>();
-      let next = 0;
-      const parts = op.parts((budget) => {
-        if (next >= batch) return undefined;
-        let fit = per.get(budget);
-        if (fit === undefined) per.set(budget, (fit = perLine(budget)));
-        // A vector that fits maxLineBytes but not a lowered budget still goes, one at a time.
-        const start = next;
-        const size = Math.min(Math.max(1, fit), batch - start);
-        next += size;
-        return {
-          part: { start, size },
-          verb: 'MVM',
-          args: [
-            rows,
-            cols,
-            size,
-            toBase64(packBits(request.inputs.subarray(start * k, (start + size) * k), bits)),
-          ],
-          options: {
-            execS: size * (2 * integrationWindowS + 64 / this.info.clockHz),
-            replyBytes: 80 + b64(Math.ceil((size * n * bits) / 8)),
-          },
-        };
+      const maxBatch = this.info.limits.maxMvmBatch;
+      // The chip runs the batch in chunks that depend on the operation only — never on the
+      // link — so that chip time, noise draws, energy and latency are the same on any link
+      // (§4 STAGE/MVMS/TAKE). A chunk whose request and reply fit one line of the budget of
+      // the moment goes as one MVM; a larger one is staged in pieces, run, and taken in pieces.
+      const all = chunks(batch, mvmChunkVectors(k, n, bits, maxBatch));
+      const perLine = new Map<number, number>();
+      const fitsLine = (budget: number) => {
+        let fit = perLine.get(budget);
+        if (fit === undefined)
+          perLine.set(
+            budget,
+            (fit = mvmVectors(budget, k, n, bits, rows.length + cols.length + 2, maxBatch)),
+          );
+        return fit;
+      };
+      const slot = (this.snapSlot = (this.snapSlot + 1) & 0xffff);
+      const execS = (size: number) => size * (2 * integrationWindowS + 64 / this.info.clockHz);
+      type MvmPart =
+        | { kind: 'mvm'; start: number; size: number }
+        | { kind: 'stage' }
+        | { kind: 'run'; start: number; size: number }
+        | { kind: 'take'; start: number; size: number; offset: number; count: number };
+      let ci = 0;
+      let phase: 'start' | 'stage' | 'take' = 'start';
+      let packed: Uint8Array = new Uint8Array(0);
+      let offset = 0;
+      let outBytes = 0;
+      const parts = op.parts<MvmPart>((budget) => {
+        for (;;) {
+          const chunk = all[ci];
+          if (!chunk) return undefined;
+          const [start, size] = chunk;
+          if (phase === 'start') {
+            packed = packBits(request.inputs.subarray(start * k, (start + size) * k), bits);
+            outBytes = Math.ceil((size * n * bits) / 8);
+            if (fitsLine(budget) >= size) {
+              ci++;
+              return {
+                part: { kind: 'mvm', start, size },
+                verb: 'MVM',
+                args: [rows, cols, size, toBase64(packed)],
+                options: { execS: execS(size), replyBytes: 80 + b64(outBytes) },
+              };
+            }
+            phase = 'stage';
+            offset = 0;
+          }
+          if (phase === 'stage') {
+            if (offset < packed.length) {
+              const count = Math.min(stagePieceBytes(budget), packed.length - offset);
+              const at = offset;
+              offset += count;
+              return {
+                part: { kind: 'stage' },
+                verb: 'STAGE',
+                args: [slot, at, toBase64(packed.subarray(at, at + count))],
+                options: { replyBytes: 32 },
+              };
+            }
+            phase = 'take';
+            offset = 0;
+            return {
+              part: { kind: 'run', start, size },
+              verb: 'MVMS',
+              args: [slot, rows, cols, size],
+              options: { execS: execS(size), replyBytes: 100 },
+            };
+          }
+          if (offset < outBytes) {
+            const count = Math.min(stagePieceBytes(budget), outBytes - offset);
+            const at = offset;
+            offset += count;
+            return {
+              part: { kind: 'take', start, size, offset: at, count },
+              verb: 'TAKE',
+              args: [slot, at, count],
+              options: { replyBytes: 40 + b64(count) },
+            };
+          }
+          phase = 'start';
+          ci++;
+        }
       });
+      const values = new Uint8Array(batch * n);
       let energyJ = 0;
       let latencyS = 0;
-      for await (const {
-        part: { start, size },
-        text,
-      } of parts) {
-        const [b, e, l, v] = words(this.port, 'MVM', text, 4) as [string, string, string, string];
-        if (num(this.port, 'MVM', b) !== size)
+      let out = new Uint8Array(0);
+      const sums = (verb: string, text: string, size: number, w: number) => {
+        const got = words(this.port, verb, text, w);
+        if (num(this.port, verb, got[0]!) !== size)
           throw new BenchError(
             'PROTOCOL',
-            `board on ${this.port} answered an MVM of ${size} vectors with ${b}`,
+            `board on ${this.port} answered an ${verb} of ${size} vectors with ${got[0]}`,
           );
-        values.set(need(this.port, 'MVM', payload.packed(v, bits, size * n), text), start * n);
-        energyJ += num(this.port, 'MVM', e);
-        latencyS += num(this.port, 'MVM', l);
+        energyJ += num(this.port, verb, got[1]!);
+        latencyS += num(this.port, verb, got[2]!);
+        return got;
+      };
+      for await (const { part, text } of parts) {
+        if (part.kind === 'mvm') {
+          const v = sums('MVM', text, part.size, 4)[3]!;
+          values.set(
+            need(this.port, 'MVM', payload.packed(v, bits, part.size * n), text),
+            part.start * n,
+          );
+        } else if (part.kind === 'run') {
+          const bytes = num(this.port, 'MVMS', sums('MVMS', text, part.size, 4)[3]!);
+          out = new Uint8Array(bytes);
+        } else if (part.kind === 'take') {
+          const piece = need(this.port, 'TAKE', fromBase64(text.trim()), text);
+          if (piece.length !== part.count || part.offset + part.count > out.length)
+            throw new BenchError(
+              'PROTOCOL',
+              `board on ${this.port} answered TAKE of ${part.count} bytes with ${piece.length}`,
+            );
+          out.set(piece, part.offset);
+          if (part.offset + part.count === out.length)
+            values.set(
+              need(this.port, 'TAKE', unpackBits(out, bits, part.size * n), text),
+              part.start * n,
+            );
+        }
         if (op.cancelled()) return;
       }
       op.emit({ mode, precisionBits: bits, batch, values, energyJ, latencyS });

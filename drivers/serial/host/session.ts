@@ -28,6 +28,8 @@ export interface SessionOptions {
   window: number;
   retries: number;
   marginMs: number;
+  /** How long a request may go unanswered while the board is heard from (ms). */
+  deadlineMs: number;
   timers: Timers;
   serialNumber: string | undefined;
   reconnectMaxMs: number;
@@ -65,8 +67,13 @@ export class Session {
         marginMs: o.marginMs,
         timers: o.timers,
         maxLineBytes: o.maxLineBytes,
+        deadlineMs: o.deadlineMs,
       },
-      { onBoot: (id) => this.onBoot(id), resync: () => this.resync() },
+      {
+        onBoot: (id) => this.onBoot(id),
+        resync: () => this.resync(),
+        onTrouble: (message) => this.events.next({ kind: 'degraded', message, port: this.path }),
+      },
     );
   }
 

@@ -82,3 +82,6 @@ export function malformed(port: string, verb: string, text: string): BenchError 
     },
   );
 }
+
+/** Largest MVM staging buffer a board keeps per slot, inputs or values (bytes; §4 STAGE). */
+export const MAX_STAGE_BYTES = 65536;

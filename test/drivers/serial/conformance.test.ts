@@ -10,7 +10,11 @@ import {
 } from '../../../drivers/serial/conformance/conformance.ts';
 import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 import { Firmware } from '../../../drivers/serial/board/firmware.ts';
-import { firmwareMockBinding, mockPortPair, startPty } from '../../../drivers/serial/transport/transports.ts';
+import {
+  firmwareMockBinding,
+  mockPortPair,
+  startPty,
+} from '../../../drivers/serial/transport/transports.ts';
 import { ignoresReplyCache, omitsCrcs, speaksProtocol2, tamperedBoard } from './tampered-board.ts';
 import { needsSocat } from '../../needs-socat.ts';
 

@@ -12,7 +12,10 @@ import { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../../drivers/emulator/rng.ts';
 import type { Firmware } from '../../../drivers/serial/board/firmware.ts';
 import type { FaultOptions, LinkFaults } from '../../../drivers/serial/faults/faults.ts';
-import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/host/serial-driver.ts';
+import {
+  SerialDriver,
+  type SerialDriverOptions,
+} from '../../../drivers/serial/host/serial-driver.ts';
 import { mockPortPair, startPty } from '../../../drivers/serial/transport/transports.ts';
 import { needsSocat } from '../../needs-socat.ts';
 

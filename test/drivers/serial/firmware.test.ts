@@ -141,7 +141,7 @@ describe('firmware emulator', () => {
         [req(11, 'ABORT'), '11 OK'],
         [req(12, 'CONF?'), `12 OK ${DEFAULT_CONF}`],
         [req(CTL + 1, 'SYST:ERR?'), `${CTL + 1} OK 0,"No error"`],
-        [req(CTL + 2, 'LINK?'), /^40002 OK rx=15 bad=0 crc=0 long=0 cached=0$/],
+        [req(CTL + 2, 'LINK?'), /^40002 OK rx=15 bad=0 crc=0 long=0 cached=0 over=0$/],
       ]);
       replies.push(...host.log);
       // Payloads decode to the sizes and meanings of §4.
@@ -237,7 +237,7 @@ describe('firmware emulator', () => {
         ['1 *IDN?*DEC8', null], // CRC off by one
         [Buffer.from([0x00, 0xff, 0x80, 0x1b, 0x0a]), null], // bytes outside §1.2
         [Buffer.from('2 *IDN\x7f?*0000\n', 'latin1'), null],
-        [withCrc('3 idn?'), null], // not a verb
+        [withCrc('3 idn?'), '3 ERR 110 no such verb: IDN?'], // verbs are case-insensitive (§2.2)
         [withCrc('70000 *IDN?'), null], // seq out of range
         ['5 *IDN?', null], // a seq without a CRC
         [long.subarray(0, 7000), null], // an overlong line, in pieces
@@ -246,9 +246,9 @@ describe('firmware emulator', () => {
         [`${fits}X`, null], // one byte too many
         [fits, `- OK ${IDN}`], // exactly the maximum: accepted
         ['4 *IDN?*DEC9'.replace('4', '1'), `1 OK ${IDN}`], // and the link works again
-        [req(CTL, 'LINK?'), `${CTL} OK rx=11 bad=8 crc=2 long=2 cached=0`],
+        [req(CTL, 'LINK?'), `${CTL} OK rx=11 bad=7 crc=2 long=2 cached=0 over=0`],
       ]);
-      assert.deepEqual(fw.counters.bad, { charset: 2, crc: 2, syntax: 2, long: 2 });
+      assert.deepEqual(fw.counters.bad, { charset: 2, crc: 2, syntax: 1, long: 2 });
     });
 
     it('ignores garbage streams between valid requests', async () => {
@@ -257,10 +257,16 @@ describe('firmware emulator', () => {
       const garbage = Buffer.from(Array.from({ length: 50000 }, () => rng.nextU32() & 0xff));
       host.send(garbage);
       host.send(Buffer.from('\n*IDN?\n'));
-      assert.equal(await host.nextBody(), `- OK ${IDN}`);
+      // A garbage line that reads as terminal input with an unknown verb is answered 110.
+      let unknown = 0;
+      for (let body = await host.nextBody(); body !== `- OK ${IDN}`; body = await host.nextBody()) {
+        assert.match(body, /^- ERR 110 no such verb: /, 'only unknown verbs are answered');
+        unknown++;
+      }
       await host.quiet();
       assert.ok(fw.counters.bad.charset + fw.counters.bad.long > 0);
-      assert.equal(fw.counters.executed, 0);
+      assert.equal(fw.counters.executed, unknown, 'no verb of the chip ran');
+      assert.equal(fingerprint(fw.chip), fingerprint(await twin()), 'the chip is untouched');
     });
   });
 
@@ -337,7 +343,7 @@ describe('firmware emulator', () => {
         [pulse, '2 OK 1'],
         [pulse, '2 OK 1'],
         [pulse, '2 OK 1'],
-        [req(CTL + 1, 'LINK?'), /cached=2$/],
+        [req(CTL + 1, 'LINK?'), /cached=2 over=0$/],
       ]);
       await firstValueFrom(t.form({ region: { row: 0, col: 0, rows: 1, cols: 1 }, ...formReq }));
       await firstValueFrom(

@@ -10,7 +10,10 @@ import { Rng } from '../../../drivers/emulator/rng.ts';
 import { encodeOk } from '../../../drivers/serial/wire/codec.ts';
 import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 import { serveFirmware, type Firmware } from '../../../drivers/serial/board/firmware.ts';
-import { SerialDriver, type SerialDriverOptions } from '../../../drivers/serial/host/serial-driver.ts';
+import {
+  SerialDriver,
+  type SerialDriverOptions,
+} from '../../../drivers/serial/host/serial-driver.ts';
 import { startPty } from '../../../drivers/serial/transport/transports.ts';
 import { ManualTimers, bridge, scriptedBoard, settle } from './board-bridge.ts';
 import { needsSocat } from '../../needs-socat.ts';

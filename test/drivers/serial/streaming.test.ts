@@ -26,7 +26,12 @@ import {
   type Firmware,
   type FirmwareCounters,
 } from '../../../drivers/serial/board/firmware.ts';
-import { chunks, mvmVectors } from '../../../drivers/serial/host/request-sizing.ts';
+import {
+  chunks,
+  mvmChunkVectors,
+  mvmVectors,
+  stagePieceBytes,
+} from '../../../drivers/serial/host/request-sizing.ts';
 import { SerialDriver } from '../../../drivers/serial/host/serial-driver.ts';
 import { mockPortPair, startPty } from '../../../drivers/serial/transport/transports.ts';
 import { repoRoot } from '../../cli/run-cli.ts';
@@ -50,17 +55,16 @@ function inputs(i: number): Uint8Array {
   return Uint8Array.from({ length: BATCH * ALL.length }, () => r.nextU32() & 255);
 }
 
-/** Requests per call: vectors per line at 8 bits on 256 rows and columns (`0-255 0-255`). */
+/** The chunks the chip runs per call at 8 bits on 256 rows and columns (§4 STAGE). */
 function requestSizes(maxMvmBatch: number): [number, number][] {
-  const per = mvmVectors(
-    MAX_LINE_BYTES,
-    ALL.length,
-    ALL.length,
-    8,
-    2 * '0-255'.length + 2,
-    maxMvmBatch,
-  );
-  return chunks(BATCH, per);
+  return chunks(BATCH, mvmChunkVectors(ALL.length, ALL.length, 8, maxMvmBatch));
+}
+
+/** Requests per chunk on a clean link: one MVM if it fits a line, else STAGEs, MVMS, TAKEs. */
+function requestsPerChunk(size: number, maxMvmBatch: number): number {
+  const line = mvmVectors(MAX_LINE_BYTES, 256, 256, 8, 2 * '0-255'.length + 2, maxMvmBatch);
+  if (size <= line) return 1;
+  return 1 + 2 * Math.ceil((size * 256) / stagePieceBytes(MAX_LINE_BYTES));
 }
 
 /**
@@ -99,7 +103,11 @@ async function goldenRun(): Promise<{ results: MvmResult[]; requestsPerCall: num
         latencyS,
       });
     }
-    return { results, requestsPerCall: parts.length };
+    const requestsPerCall = parts.reduce(
+      (sum, [, size]) => sum + requestsPerChunk(size, e.info.limits.maxMvmBatch),
+      0,
+    );
+    return { results, requestsPerCall };
   } finally {
     await e.close();
   }
