@@ -144,6 +144,9 @@ export const migrations: readonly string[] = [
   CREATE INDEX events_run ON events(run_id);
   CREATE INDEX steps_run ON steps(run_id);
   `,
+  // Issue 11: the host's link counters (retries, bad lines, reconnects…) of a run over a serial
+  // port, as JSON (drivers/driver.ts LinkCounters); NULL on the emulator.
+  `ALTER TABLE runs ADD COLUMN link_json TEXT;`,
 ];
 
 /** The schema version this rram-bench writes. */

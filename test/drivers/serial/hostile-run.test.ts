@@ -96,6 +96,27 @@ interface Outcome {
   results: string[];
   pulses: string[];
   stdout: string;
+  /** The run's stored link counters. */
+  link: Record<string, number>;
+  /** Link events stored with the run: step index and kind. */
+  events: { step: number | null; kind: string }[];
+  db: string;
+}
+
+function storedLink(db: string): Pick<Outcome, 'link' | 'events'> {
+  const d = new Database(db, { readonly: true });
+  try {
+    const row = d.prepare('SELECT link_json FROM runs').get() as { link_json: string | null };
+    assert.ok(row.link_json, 'the run stored its link counters');
+    const events = d
+      .prepare(
+        "SELECT step_idx AS step, kind FROM events WHERE kind IN ('disconnected', 'reconnected', 'degraded', 'board-reset')",
+      )
+      .all() as { step: number | null; kind: string }[];
+    return { link: JSON.parse(row.link_json) as Record<string, number>, events };
+  } finally {
+    d.close();
+  }
 }
 
 async function demoRun(dir: string, name: string, faults?: LinkFaults): Promise<Outcome> {
@@ -123,6 +144,8 @@ async function demoRun(dir: string, name: string, faults?: LinkFaults): Promise<
       results: storedResults(db),
       pulses: pulseLines(pty.firmware),
       stdout: r.stdout,
+      ...storedLink(db),
+      db,
     };
   } finally {
     await pty.close();
@@ -157,6 +180,16 @@ describe('rram-bench run over a hostile link (pty, virtual time)', function () {
     );
     assert.deepEqual(got.pulses, clean!.pulses);
     sameResults(got.results, clean!.results, 'noisy');
+    assert.ok(got.link.reconnects! >= 1, `one unplug, reconnected: ${JSON.stringify(got.link)}`);
+    assert.ok(got.link.retries! > 0 && got.link.badLines! > 0, JSON.stringify(got.link));
+    assert.equal(clean!.link.retries, 0, `a clean link resends nothing: ${JSON.stringify(clean!.link)}`);
+    for (const e of got.events) assert.notEqual(e.step, null, `${e.kind} event without its step`);
+    assert.ok(got.events.some((e) => e.kind === 'reconnected'));
+    const runs = new Database(got.db, { readonly: true });
+    const { uuid } = runs.prepare('SELECT uuid FROM runs').get() as { uuid: string };
+    runs.close();
+    const shown = await runCli('runs', 'show', '--db', got.db, uuid);
+    assert.match(shown.stdout, /^link +\d+ replies, [1-9]\d* resends, .* [1-9]\d* reconnects/m);
   });
 
   it('1e-3 corrupted bytes, 5% dropped lines each way', async function () {
@@ -171,5 +204,7 @@ describe('rram-bench run over a hostile link (pty, virtual time)', function () {
     );
     assert.deepEqual(got.pulses, clean!.pulses);
     sameResults(got.results, clean!.results, 'hostile');
+    assert.ok(got.link.retries! > 0 && got.link.badLines! > 0, JSON.stringify(got.link));
+    for (const e of got.events) assert.notEqual(e.step, null, `${e.kind} event without its step`);
   });
 });
