@@ -4,6 +4,8 @@
  */
 import type { ChipDriver, ChipInfo } from './driver.ts';
 import { BenchError } from './driver.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { PulseLogEntry } from './serial/board/firmware.ts';
 import {
   datasheet,
   type DatasheetConditions as DatasheetConditionsFull,
@@ -109,6 +111,8 @@ export interface ServeEmulatorOptions {
   path?: string;
   /** Link faults (seeded), per direction. */
   faults?: LinkFaults;
+  /** File to append every executed FORM, PROG and PULSE to, one JSON object per line. */
+  pulseLog?: string;
 }
 
 /** A running emulated board. */
@@ -133,10 +137,18 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
     chipState: options.chipState,
     clock: options.clock,
   });
-  const firmware = options.baud === undefined ? {} : { baud: options.baud };
+  const log = options.pulseLog === undefined ? undefined : openPulseLog(options.pulseLog);
+  const firmware = {
+    ...(options.baud !== undefined && { baud: options.baud }),
+    ...(log && { firmware: { onPulseLog: log.write } }),
+  };
+  const stdioFirmware = {
+    ...(options.baud !== undefined && { baud: options.baud }),
+    ...(log && { onPulseLog: log.write }),
+  };
   try {
     if (options.transport === 'stdio') {
-      const server = serveStdio(chip, firmware);
+      const server = serveStdio(chip, stdioFirmware);
       return {
         info: chip.info,
         done: server.done,
@@ -144,6 +156,7 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
         close: async () => {
           await server.close();
           await chip.close();
+          log?.close();
         },
       };
     }
@@ -159,10 +172,34 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
       close: async () => {
         await server.close();
         await chip.close();
+        log?.close();
       },
     };
   } catch (e) {
     await chip.close();
+    log?.close();
     throw e;
   }
+}
+
+/** A pulse log file: one JSON line per executed FORM, PROG or PULSE, written synchronously. */
+function openPulseLog(path: string): { write: (e: PulseLogEntry) => void; close(): void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (e) {
+    throw new BenchError('IO', `cannot open the pulse log ${path}: ${(e as Error).message}`, {
+      path,
+    });
+  }
+  return {
+    write: (e) => {
+      const { line: _line, at, ...rest } = e;
+      writeSync(
+        fd,
+        `${JSON.stringify({ ...rest, at: new Date(at).toISOString(), line: e.line })}\n`,
+      );
+    },
+    close: () => closeSync(fd),
+  };
 }

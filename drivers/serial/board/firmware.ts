@@ -61,6 +61,11 @@ export interface FirmwareOptions {
   bootId?: string;
   /** Firmware version reported by `*IDN?` and `LIM?`. Default the chip's (`0.1.0`). */
   firmwareVersion?: string;
+  /**
+   * Told of every FORM, PROG and PULSE the board executes (not of retries answered from the
+   * reply cache), as it finishes: `emulate --pulse-log FILE`. Default: none.
+   */
+  onPulseLog?: (entry: PulseLogEntry) => void;
 }
 
 /** One executed non-idempotent request (PULSE, PROG, FORM). Retries answered from the cache do not appear. */
@@ -74,6 +79,13 @@ export interface PulseLogEntry {
   at: number;
   /** 0 when it succeeded, else the §3 code of its ERR reply (nothing was applied for 200/201). */
   code: number;
+  /** Chip time when it started (s, the board's clock). */
+  chipTimeS: number;
+  /** Pulses it applied, all cells together (FORM: ramp steps; PROG: SET and RESET pulses). */
+  pulses: number;
+  /** Cells pulsed, row-major indices, and the pulses each got (same length). */
+  cells: number[];
+  cellPulses: number[];
 }
 
 /** Board-side link and execution counters. */
@@ -174,6 +186,9 @@ export class Firmware extends EventEmitter {
   /** MVM staging buffers of `STAGE`/`MVMS`/`TAKE`; gone at a reset. */
   private readonly stages = new Map<number, Stage>();
   private closed = false;
+  /** Pulses per cell of the request executing now, for its pulse-log entry. */
+  private touched: Map<number, number> | undefined;
+  private readonly onPulseLog: ((entry: PulseLogEntry) => void) | undefined;
   /** The wait for the attached stream to drain, while it is full. */
   private drain: { stream: Duplex; wait: Promise<void> } | undefined;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
@@ -206,6 +221,7 @@ export class Firmware extends EventEmitter {
       firmwareVersion: options.firmwareVersion ?? chip.info.firmwareVersion,
     };
     this.appliedPulses = new Uint32Array(this.info.rows * this.info.cols);
+    this.onPulseLog = options.onPulseLog;
     this._bootId = options.bootId ?? randomBootId();
     if (baud !== undefined) {
       this.outThrottle = new ByteThrottle(bytesPerSecond(baud), (b) => this.write(b));
@@ -444,6 +460,9 @@ export class Firmware extends EventEmitter {
     this.counters.executed++;
     let line: string;
     let code = 0;
+    const chipTimeS = this.chip.macro.clock.now();
+    const touched = new Map<number, number>();
+    this.touched = touched;
     try {
       const verb = CHIP_VERBS[req.verb];
       if (!verb) throw new WireError(WIRE_ERROR.UNKNOWN_VERB, `no such verb: ${req.verb}`);
@@ -461,14 +480,24 @@ export class Firmware extends EventEmitter {
       line = this.error(seq, w.code, w.message);
       code = w.code;
     }
-    if (NON_IDEMPOTENT.has(req.verb))
-      this.pulseLog.push({
+    this.touched = undefined;
+    if (NON_IDEMPOTENT.has(req.verb)) {
+      const cells = [...touched.keys()];
+      const cellPulses = cells.map((c) => touched.get(c)!);
+      const entry: PulseLogEntry = {
         seq: req.seq,
         verb: req.verb,
         line: req.line,
         at: Date.now(),
         code,
-      });
+        chipTimeS,
+        pulses: cellPulses.reduce((a, b) => a + b, 0),
+        cells,
+        cellPulses,
+      };
+      this.pulseLog.push(entry);
+      this.onPulseLog?.(entry);
+    }
     return line;
   }
 
@@ -479,6 +508,7 @@ export class Firmware extends EventEmitter {
       maxValueChars: maxValueChars(seq),
       recordPulses: (cell: number, count: number) => {
         this.appliedPulses[cell]! += count;
+        if (count > 0) this.touched?.set(cell, (this.touched.get(cell) ?? 0) + count);
       },
       snapshots: this.snapshots,
       stages: this.stages,

@@ -182,7 +182,11 @@ describe('rram-bench run over a hostile link (pty, virtual time)', function () {
     sameResults(got.results, clean!.results, 'noisy');
     assert.ok(got.link.reconnects! >= 1, `one unplug, reconnected: ${JSON.stringify(got.link)}`);
     assert.ok(got.link.retries! > 0 && got.link.badLines! > 0, JSON.stringify(got.link));
-    assert.equal(clean!.link.retries, 0, `a clean link resends nothing: ${JSON.stringify(clean!.link)}`);
+    assert.equal(
+      clean!.link.retries,
+      0,
+      `a clean link resends nothing: ${JSON.stringify(clean!.link)}`,
+    );
     for (const e of got.events) assert.notEqual(e.step, null, `${e.kind} event without its step`);
     assert.ok(got.events.some((e) => e.kind === 'reconnected'));
     const runs = new Database(got.db, { readonly: true });
