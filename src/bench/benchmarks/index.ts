@@ -5,6 +5,7 @@
  */
 import { emulatorBenchmarks, linkBenchmarks } from '../../../drivers/factory.ts';
 import type { Benchmark } from '../harness.ts';
+import { hostileLinkBenchmarks } from './hostile-link.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
 import { storeBenchmarks } from './store.ts';
@@ -15,5 +16,6 @@ export const benchmarks: readonly Benchmark[] = [
   ...inferBenchmarks,
   ...programBenchmarks,
   ...linkBenchmarks,
+  ...hostileLinkBenchmarks,
   ...storeBenchmarks,
 ];
