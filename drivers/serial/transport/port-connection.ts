@@ -8,6 +8,7 @@ import { bindingOf, type Binding, type PortInfo } from './binding.ts';
 import { SerialPortStream } from '@serialport/stream';
 import { guardedLines } from '../wire/line-guard.ts';
 import { portOpenError } from './port-error.ts';
+import { exclusive } from './port-lock.ts';
 import { realTimers, type TimerHandle, type Timers } from './timers.ts';
 
 /** What a link needs from a port. */
@@ -72,6 +73,8 @@ export async function openPort(
 /** Open a port, flush what it holds, and start delivering lines. Throws IO BenchErrors. */
 export async function openConnection(o: ConnectionOptions): Promise<Connection> {
   const port = await openPort(o.path, o.baudRate, o.binding);
+  // The OS binding's flock is advisory; make the tty exclusive where the OS can (TIOCEXCL).
+  const held = o.binding === undefined && exclusive(o.path);
   let closing = false;
   let lost = false;
   let queuedBytes = 0;
@@ -123,6 +126,8 @@ export async function openConnection(o: ConnectionOptions): Promise<Connection> 
           if (done) return;
           done = true;
           timers.clearTimeout(timer);
+          // Another holder of the tty (socat behind a pty) would keep it exclusive after us.
+          if (held) exclusive(o.path, false);
           // Closing cancels a write still pending in the binding (it fails; we are closing).
           port.close(() => resolve());
         };

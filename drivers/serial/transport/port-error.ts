@@ -4,6 +4,7 @@
  * temporarily unavailable"); the mock binding its own ("Port does not exist", "Port is locked").
  */
 import { BenchError } from '../../driver.ts';
+import { portHolders } from './port-lock.ts';
 
 export function portOpenError(path: string, e: unknown): BenchError {
   if (e instanceof BenchError) return e;
@@ -16,12 +17,14 @@ export function portOpenError(path: string, e: unknown): BenchError {
       `no such port ${path}: check the cable and the path (rram-bench ports lists them)`,
       context,
     );
-  if (code === 'EBUSY' || /lock|busy|resource temporarily unavailable/i.test(text))
+  if (code === 'EBUSY' || /lock|busy|resource temporarily unavailable/i.test(text)) {
+    const holders = portHolders(path);
     return new BenchError(
       'IO',
-      `port ${path} is in use by another process (close the other program or terminal on it)`,
-      context,
+      `port ${path} is in use by ${holders.length ? holders.join(', ') : 'another process'} (close the other program or terminal on it)`,
+      { ...context, holders },
     );
+  }
   if (code === 'EACCES' || /permission denied|access denied/i.test(text))
     return new BenchError(
       'IO',

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchError } from '../../../drivers/driver.ts';
 import { serveEmulator, type LinkFaults } from '../../../drivers/factory.ts';
-import { main } from '../../cli.ts';
+import { run } from '../../cli/run.ts';
 import type { Benchmark } from '../harness.ts';
 
 const HOSTILE: LinkFaults = {
@@ -30,20 +30,24 @@ async function demoSeconds(dir: string, name: string, faults?: LinkFaults): Prom
   const sink = { write: (s: string) => ((err += s), true) };
   try {
     const t0 = performance.now();
-    const code = await main(
-      [
-        'run',
-        'fixtures/campaigns/demo.yaml',
-        '--port',
-        board.path!,
-        '--db',
-        join(dir, `${name}.db`),
-        '--json',
-        '--link-timeout',
-        '250',
-      ],
-      { stdout: { write: () => true }, stderr: sink, signal: new AbortController().signal },
-    );
+    let code: number;
+    try {
+      code = await run.run(
+        [
+          'fixtures/campaigns/demo.yaml',
+          '--port',
+          board.path!,
+          '--db',
+          join(dir, `${name}.db`),
+          '--json',
+          '--link-timeout',
+          '250',
+        ],
+        { stdout: { write: () => true }, stderr: sink, signal: new AbortController().signal },
+      );
+    } catch (e) {
+      throw new BenchError('IO', `the ${name} demo run failed: ${(e as Error).message}`);
+    }
     const s = (performance.now() - t0) / 1000;
     if (code !== 0) throw new BenchError('IO', `the ${name} demo run failed (${code}): ${err}`);
     return s;
