@@ -129,6 +129,8 @@ interface Call {
   /** Wall time of the first send (performance.now() ms), for the round-trip estimate. */
   sentAt: number;
   warned: boolean;
+  /** A liveness probe: one try, its timeout not counted. */
+  probe: boolean;
 }
 
 type State = 'down' | 'handshake' | 'up' | 'closed';
@@ -295,6 +297,7 @@ export class Link {
     verb: string,
     args: readonly (string | number)[] = [],
     cost: CallCost = {},
+    probe = false,
   ): Promise<string> {
     return new Promise((resolve, reject) => {
       if (this.state === 'closed') return reject(this.closedError());
@@ -303,10 +306,11 @@ export class Link {
           new BenchError('DISCONNECTED', `${this.o.port} is not connected`, { port: this.o.port }),
         );
       const c = this.makeCall(verb, args.map(String), false, cost, resolve, reject);
+      c.probe = probe;
       c.seq = (this.nextSeq + CONTROL_OFFSET + (this.controlCount++ % 1024)) & MAX_SEQ;
       c.line = encodeRequest(c.seq, c.verb, c.args);
       this.controls.set(c.seq, c);
-      this.stats.sent++;
+      if (!probe) this.stats.sent++;
       this.send(c);
     });
   }
@@ -462,6 +466,7 @@ export class Link {
       backoff: 1,
       sentAt: 0,
       warned: false,
+      probe: false,
     };
   }
 
@@ -587,6 +592,11 @@ export class Link {
   private timedOut(c: Call, budgetMs: number): void {
     c.timer = undefined;
     if (this.state === 'closed' || this.state === 'down') return;
+    if (c.probe) {
+      this.controls.delete(c.seq);
+      c.reject(new BenchError('TIMEOUT', `no answer to a probe of ${this.o.port}`));
+      return;
+    }
     this.stats.timeouts++;
     c.waitedMs += budgetMs;
     // A board that has spoken the protocol on this connection and been heard from since the
@@ -642,7 +652,7 @@ export class Link {
   private probe(): void {
     if (this.probing || this.state !== 'up') return;
     this.probing = true;
-    this.control('LINK?')
+    this.control('LINK?', [], {}, true)
       .catch(() => {})
       .finally(() => (this.probing = false));
   }

@@ -73,15 +73,24 @@ export function chunks(total: number, per: number): [number, number][] {
 }
 
 /**
- * Vectors the chip runs at once for an MVM of `k` inputs and `n` outputs at `bits`: as many as
- * the board's staging buffer holds (§4 STAGE), at most `maxBatch`. It depends on the operation
- * only, never on the link, so that results are the same on any link.
+ * Vectors the chip runs at once for an MVM of `k` inputs and `n` outputs at `bits` with line
+ * sets of `lineSetChars`: as many as one request of `maxLine` bytes carries (so that on a clean
+ * link each chunk is one MVM line), at least one, at most `maxBatch` and what the board's
+ * staging buffer holds (§4 STAGE). It depends on the operation and the configured line length
+ * only — never on the state of the link — so that results are the same on any link.
  */
-export function mvmChunkVectors(k: number, n: number, bits: number, maxBatch: number): number {
+export function mvmChunkVectors(
+  maxLine: number,
+  k: number,
+  n: number,
+  bits: number,
+  lineSetChars: number,
+  maxBatch: number,
+): number {
   return Math.max(
     1,
     Math.min(
-      maxBatch,
+      mvmVectors(maxLine, k, n, bits, lineSetChars, maxBatch),
       Math.floor((MAX_STAGE_BYTES * 8) / (k * bits)),
       Math.floor((MAX_STAGE_BYTES * 8) / (n * bits)),
     ),

@@ -514,11 +514,15 @@ export class SerialDriver implements ChipDriver {
       const rows = formatLineSet(request.rows);
       const cols = formatLineSet(request.cols);
       const maxBatch = this.info.limits.maxMvmBatch;
-      // The chip runs the batch in chunks that depend on the operation only — never on the
-      // link — so that chip time, noise draws, energy and latency are the same on any link
-      // (§4 STAGE/MVMS/TAKE). A chunk whose request and reply fit one line of the budget of
-      // the moment goes as one MVM; a larger one is staged in pieces, run, and taken in pieces.
-      const all = chunks(batch, mvmChunkVectors(k, n, bits, maxBatch));
+      // The chip runs the batch in chunks that depend on the operation and maxLineBytes only —
+      // never on the link — so that chip time, noise draws, energy and latency are the same on
+      // any link (§4 STAGE/MVMS/TAKE). A chunk whose request and reply fit one line of the
+      // budget of the moment (always, on a clean link) goes as one MVM; on a link whose budget
+      // was cut it is staged in pieces, run, and taken in pieces.
+      const all = chunks(
+        batch,
+        mvmChunkVectors(this.maxLine, k, n, bits, rows.length + cols.length + 2, maxBatch),
+      );
       const perLine = new Map<number, number>();
       const fitsLine = (budget: number) => {
         let fit = perLine.get(budget);
