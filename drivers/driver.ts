@@ -54,6 +54,8 @@ export interface SafeOperatingArea {
   maxProgramIterations: number;
   /** Most verify reads averaged into one value. */
   maxReadAverage: number;
+  /** Most pulses in one `pulse` request (count). Absent: 1000, rram-bench's own limit. */
+  maxPulseCount?: number;
   /** Most input vectors in one `mvm` request. */
   maxMvmBatch: number;
 }

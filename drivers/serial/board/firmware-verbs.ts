@@ -10,7 +10,7 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { ChipInfo, ReadoutConfig, Region } from '../../driver.ts';
 import type { EmulatorDriver } from '../../emulator/emulator-driver.ts';
 import { defaultReadoutConfig } from '../../emulator/macro.ts';
-import { checkRegion } from '../../limits.ts';
+import { MAX_PULSE_COUNT, checkRegion } from '../../limits.ts';
 import {
   CONF_KEYS,
   MAX_LINE_BYTES,
@@ -117,7 +117,7 @@ function fits(ctx: VerbContext, chars: number, what: string): void {
 function payload(name: string, text: string): Uint8Array {
   const bytes = fromBase64(text);
   if (!bytes)
-    throw new WireError(WIRE_ERROR.PARSE, `${name} is not base64 (RFC 4648, with padding)`);
+    throw new WireError(WIRE_ERROR.BAD_ARGS, `${name} is not base64 (RFC 4648, with padding)`);
   return bytes;
 }
 
@@ -137,16 +137,16 @@ function parseConfig(args: readonly string[]): Partial<ReadoutConfig> {
   const change: Record<string, number | string> = {};
   for (const arg of args) {
     const m = /^([a-z]+)=(\S+)$/.exec(arg);
-    if (!m) throw new WireError(WIRE_ERROR.PARSE, `CONF argument '${arg}' is not key=value`);
+    if (!m) throw new WireError(WIRE_ERROR.BAD_ARGS, `CONF argument '${arg}' is not key=value`);
     const field = (CONF_KEYS as Record<string, keyof ReadoutConfig>)[m[1]!];
     if (!field)
       throw new WireError(
-        WIRE_ERROR.PARSE,
+        WIRE_ERROR.BAD_ARGS,
         `unknown CONF key '${m[1]}' (keys: ${Object.keys(CONF_KEYS).join(', ')})`,
       );
     if (field === 'mode') {
-      if (!/^[A-Z]+$/.test(m[2]!))
-        throw new WireError(WIRE_ERROR.PARSE, `mode must be COUNT or TTFS, got '${m[2]}'`);
+      if (m[2] !== 'COUNT' && m[2] !== 'TTFS')
+        throw new WireError(WIRE_ERROR.BAD_ARGS, `mode must be COUNT or TTFS, got '${m[2]}'`);
       change[field] = m[2]!;
     } else change[field] = num(m[1]!, m[2]!);
   }
@@ -192,7 +192,7 @@ const pulse: ChipVerb = async (args, ctx) => {
   const col = num('col', args[1]!);
   const polarity = args[2]!;
   if (polarity !== 'SET' && polarity !== 'RESET')
-    throw new WireError(WIRE_ERROR.PARSE, `polarity must be SET or RESET, got '${polarity}'`);
+    throw new WireError(WIRE_ERROR.BAD_ARGS, `polarity must be SET or RESET, got '${polarity}'`);
   const res = await firstValueFrom(
     ctx.chip.pulse({
       row,
@@ -280,8 +280,8 @@ const mvmStaged: ChipVerb = async (args, ctx) => {
   const slot = slotArg(args[0]!);
   const rows = parseLineSet(args[1]!);
   const cols = parseLineSet(args[2]!);
-  if (!rows) throw new WireError(WIRE_ERROR.PARSE, `rows '${args[1]}' is not a line set`);
-  if (!cols) throw new WireError(WIRE_ERROR.PARSE, `cols '${args[2]}' is not a line set`);
+  if (!rows) throw new WireError(WIRE_ERROR.BAD_ARGS, `rows '${args[1]}' is not a line set`);
+  if (!cols) throw new WireError(WIRE_ERROR.BAD_ARGS, `cols '${args[2]}' is not a line set`);
   const batch = num('batch', args[3]!);
   if (!Number.isInteger(batch) || batch < 1)
     throw new WireError(WIRE_ERROR.RANGE, `batch must be a whole number >= 1, got ${batch}`);
@@ -385,8 +385,8 @@ const mvm: ChipVerb = async (args, ctx) => {
   argCount('MVM', args, 4, 'rows cols batch inputs');
   const rows = parseLineSet(args[0]!);
   const cols = parseLineSet(args[1]!);
-  if (!rows) throw new WireError(WIRE_ERROR.PARSE, `rows '${args[0]}' is not a line set`);
-  if (!cols) throw new WireError(WIRE_ERROR.PARSE, `cols '${args[1]}' is not a line set`);
+  if (!rows) throw new WireError(WIRE_ERROR.BAD_ARGS, `rows '${args[0]}' is not a line set`);
+  if (!cols) throw new WireError(WIRE_ERROR.BAD_ARGS, `cols '${args[1]}' is not a line set`);
   const batch = num('batch', args[2]!);
   if (!Number.isInteger(batch) || batch < 1)
     throw new WireError(WIRE_ERROR.RANGE, `batch must be a whole number ≥ 1, got ${batch}`);
@@ -425,7 +425,12 @@ export const CHIP_VERBS: Readonly<Record<string, ChipVerb>> = {
   ),
   'LIM?': (args, { info }) => (
     argCount('LIM?', args, 0, 'none'),
-    Promise.resolve(JSON.stringify(info))
+    Promise.resolve(
+      JSON.stringify({
+        ...info,
+        limits: { ...info.limits, maxPulseCount: info.limits.maxPulseCount ?? MAX_PULSE_COUNT },
+      }),
+    )
   ),
   CONF: conf,
   'CONF?': confQuery,

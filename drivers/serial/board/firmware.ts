@@ -181,6 +181,8 @@ export class Firmware extends EventEmitter {
   private readonly queue: Job[] = [];
   private running: Job | undefined;
   private readonly errors: string[] = [];
+  /** Seqs of queries answered at once that the ordering steps over (§5.1). */
+  private readonly stepOver = new Set<number>();
   /** Region snapshots of `SNAP`, for `FETCH`; gone at a reset. */
   private readonly snapshots = new Map<number, Snapshot>();
   /** MVM staging buffers of `STAGE`/`MVMS`/`TAKE`; gone at a reset. */
@@ -276,6 +278,7 @@ export class Firmware extends EventEmitter {
   async reset(bootId = randomBootId()): Promise<void> {
     this.boot = {};
     this.session = undefined;
+    this.stepOver.clear();
     this.cache.clear();
     this.pending.clear();
     this.held.clear();
@@ -400,6 +403,8 @@ export class Firmware extends EventEmitter {
       if (next) {
         this.held.delete(s.expected);
         this.enqueue(next, false);
+      } else if (this.stepOver.delete(s.expected)) {
+        // a query answered at once under this seq
       } else if (!this.cache.has(s.expected)) return;
       s.expected = (s.expected + 1) & 0xffff;
     }
@@ -528,6 +533,13 @@ export class Firmware extends EventEmitter {
 
   private async answerAtOnce(req: Request): Promise<void> {
     const seq: ReplySeq = req.seq ?? '-';
+    // A query numbered in the ordered sequence must not stall it (§5.1): its seq is stepped
+    // over once the ones before it have run.
+    const s = this.session;
+    if (req.seq !== undefined && s && req.verb !== 'SESS' && seqAhead(s.expected, req.seq) < 256) {
+      this.stepOver.add(req.seq);
+      this.advance();
+    }
     let line: string;
     try {
       line = encodeOk(seq, await this.outOfBand(req));
@@ -572,7 +584,7 @@ export class Firmware extends EventEmitter {
     const [id, first] = args as [string, string];
     if (!/^[0-9A-Za-z]{1,32}$/.test(id))
       throw new WireError(
-        WIRE_ERROR.PARSE,
+        WIRE_ERROR.BAD_ARGS,
         `session id must be 1-32 letters or digits, got '${id}'`,
       );
     const seq = /^\d+$/.test(first) ? Number(first) : NaN;
@@ -586,6 +598,7 @@ export class Firmware extends EventEmitter {
       for (const s of this.held.keys()) this.pending.delete(s);
       this.held.clear();
       this.cache.clear();
+      this.stepOver.clear();
       this.session = { id, expected: seq, token: {} };
     }
     return `${this._bootId} ${this.session.expected}`;

@@ -58,7 +58,8 @@ export interface LinkCounters {
 
 /** Parse a `LINK?` value; undefined when it is not `rx=… bad=… crc=… long=… cached=…`. */
 export function parseLink(value: string): LinkCounters | undefined {
-  const m = /^rx=(\d+) bad=(\d+) crc=(\d+) long=(\d+) cached=(\d+)$/.exec(value);
+  // Boards may add counters after these (the reference firmware adds `over=`, §4).
+  const m = /^rx=(\d+) bad=(\d+) crc=(\d+) long=(\d+) cached=(\d+)(?: [a-z]+=\d+)*$/.exec(value);
   if (!m) return undefined;
   const [rx, bad, crc, long, cached] = m.slice(1).map(Number) as [
     number,

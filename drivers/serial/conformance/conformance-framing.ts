@@ -248,11 +248,11 @@ export const FRAMING_CHECKS: readonly ConformanceCheck[] = [
   },
   {
     clause: '§3',
-    title: 'a malformed argument is answered ERR 100',
+    title: 'a malformed argument (not key=value) is answered ERR 111',
     changesState: false,
     async run(ctx) {
       const s = await ctx.session();
-      return expectErr(await s.request('CONF', ['nonsense']), 100, 'CONF nonsense');
+      return expectErr(await s.request('CONF', ['nonsense']), 111, 'CONF nonsense');
     },
   },
   {

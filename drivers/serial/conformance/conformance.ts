@@ -9,6 +9,7 @@
  * pulses only that cell and only well inside the board's own limits, and restores the readout
  * configuration at the end. Checks with `changesState` say which ones touch the chip.
  */
+import { CLARIFIED_CHECKS } from './conformance-clarified.ts';
 import { randomBytes } from 'node:crypto';
 import { BenchError, isBenchError, type ChipInfo } from '../../driver.ts';
 import { PROTOCOL_VERSION, encodeRequest } from '../wire/codec.ts';
@@ -94,6 +95,7 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
   ...VERB_CHECKS,
   ...ORDERING_CHECKS,
   ...SAFETY_CHECKS,
+  ...CLARIFIED_CHECKS,
   ...FRAMING_AGGREGATES,
 ];
 

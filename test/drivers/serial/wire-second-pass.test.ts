@@ -79,6 +79,14 @@ describe('board, second pass (issue 11)', () => {
     assert.equal(server.firmware.counters.executed, 2);
   });
 
+  it('a query given the next consecutive seq does not stall the requests after it (§5.1)', async () => {
+    const { host } = await bench();
+    host.send(req(1, 'SYST:ERR?'));
+    assert.equal(await host.nextBody(), '1 OK 0,"No error"');
+    host.send(req(2, 'CONF?'));
+    assert.match(await host.nextBody(), /^2 OK bits=8 /);
+  });
+
   it('verbs are case-insensitive: *idn? typed at a terminal is answered', async () => {
     const { host } = await bench();
     host.send('*idn?');
