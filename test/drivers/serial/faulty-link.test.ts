@@ -67,7 +67,7 @@ function executedOnce(fw: Firmware): void {
     for (const e of log) {
       const a = e.line.split(' ').slice(2).map(Number);
       const [row, col, rows, cols] = verb === 'FORM' ? a : [a[0], a[1], 1, a[2]];
-      for (let r = row!; r < row! + rows!; r++)
+      for (let r = row!; r < row! + rows; r++)
         for (let c = col!; c < col! + cols!; c++) covered[r * 64 + c]!++;
     }
     assert.ok(
