@@ -321,8 +321,9 @@ describe('SerialDriver', () => {
       for (const op of refused) await rejectsWith(firstValueFrom(op), 'LIMIT', /outside|exceeds/);
       await rejectsWith(
         firstValueFrom(d.read({ region: { row: 0, col: 0, rows: 1, cols: 1 }, average: 1000 })),
-        'INVALID_ARGUMENT',
-        /average must be an integer in \[1, 64\]/,
+        // Averaging is a limit the chip reports (LIM? maxReadAverage): docs/protocol.md §3.
+        'LIMIT',
+        /average 1000 reads is outside the chip's limit \[1, 64\] reads/,
       );
       await rejectsWith(
         firstValueFrom(d.read({ region: { row: 250, col: 0, rows: 10, cols: 1 } })),
