@@ -54,6 +54,8 @@ export interface SafeOperatingArea {
   maxProgramIterations: number;
   /** Most verify reads averaged into one value. */
   maxReadAverage: number;
+  /** Most pulses in one `pulse` request (count). Absent: 1000, rram-bench's own limit. */
+  maxPulseCount?: number;
   /** Most input vectors in one `mvm` request. */
   maxMvmBatch: number;
 }
@@ -237,16 +239,46 @@ export interface ReadoutConfig {
 
 /** Something that happened on the link to the chip, outside any one operation. */
 export interface LinkEvent {
-  /** `disconnected`: the link went away; `reconnected`: it is back; `board-reset`: the board restarted. */
-  kind: 'disconnected' | 'reconnected' | 'board-reset';
+  /**
+   * `disconnected`: the link went away; `reconnected`: it is back; `board-reset`: the board
+   * restarted; `degraded`: replies are being lost on the way while the board answers, and the
+   * host keeps resending (with backoff, on shorter lines) until its deadline.
+   */
+  kind: 'disconnected' | 'reconnected' | 'board-reset' | 'degraded';
   /** What happened, naming the port. */
   message: string;
   /** Port path. */
   port: string;
 }
 
+/** What the host saw on the link to a board since the driver opened (counts since open). */
+export interface LinkCounters {
+  /** Replies that settled a request. */
+  replies: number;
+  /** Request lines sent again with the same seq (timeouts, lost or damaged replies). */
+  retries: number;
+  /** Reply lines dropped for a bad charset, CRC, syntax or length. */
+  badLines: number;
+  /** Reconnects after the port went away or the board reset. */
+  reconnects: number;
+  /** Smoothed round trip of requests answered at the first try (ms). */
+  rttMs: number;
+  /** Longest line requests are sized for now (bytes). */
+  lineBudget: number;
+  /** Request lines sent for the first time. */
+  sent?: number;
+  /** Requests whose reply did not come within their budget. */
+  timeouts?: number;
+  /** Well-formed replies that answered nothing in flight (duplicates, late replies). */
+  unmatched?: number;
+  /** Board resets seen. */
+  boardResets?: number;
+}
+
 /** The operations a chip supports. Every operation is cancellable by unsubscribing. */
 export interface ChipDriver {
+  /** The link's counters so far; absent on drivers without a link (the in-process emulator). */
+  readonly linkCounters?: () => LinkCounters;
   /**
    * Link events (hot: subscribe to hear of those that happen from then on), for the run log.
    * Absent on drivers without a link (the in-process emulator).

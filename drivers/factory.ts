@@ -4,6 +4,8 @@
  */
 import type { ChipDriver, ChipInfo } from './driver.ts';
 import { BenchError } from './driver.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { PulseLogEntry } from './serial/board/firmware.ts';
 import {
   datasheet,
   type DatasheetConditions as DatasheetConditionsFull,
@@ -11,10 +13,10 @@ import {
 } from './emulator/energy.ts';
 import { EmulatorDriver } from './emulator/emulator-driver.ts';
 import { listProfiles, loadProfile } from './emulator/profile.ts';
-import type { LinkFaults } from './serial/faults.ts';
-import { serveStdio } from './serial/serve-stdio.ts';
-import { startPty } from './serial/start-pty.ts';
-import { SerialDriver } from './serial/serial-driver.ts';
+import type { LinkFaults } from './serial/faults/faults.ts';
+import { serveStdio } from './serial/transport/serve-stdio.ts';
+import { startPty } from './serial/transport/start-pty.ts';
+import { SerialDriver } from './serial/host/serial-driver.ts';
 
 /** How to reach a chip. */
 export interface OpenChipOptions {
@@ -32,6 +34,10 @@ export interface OpenChipOptions {
   port?: string;
   /** Serial: baud rate. Default 921600. */
   baud?: number;
+  /** Serial: margin of every request's timeout (ms). Default 1000. */
+  timeoutMs?: number;
+  /** Serial: how long one request may go unanswered while the board answers (ms). Default 120000. */
+  deadlineMs?: number;
 }
 
 /** Open a chip driver. */
@@ -39,7 +45,12 @@ export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
   if (options.port !== undefined) {
     if (options.emulator)
       throw new BenchError('USAGE', 'give either --port or --emulator, not both');
-    return SerialDriver.open({ path: options.port, baudRate: options.baud });
+    return SerialDriver.open({
+      path: options.port,
+      baudRate: options.baud,
+      timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
+    });
   }
   return EmulatorDriver.create({
     profile: options.profile,
@@ -98,15 +109,15 @@ export { emulatorBenchmarks } from './emulator/benchmarks.ts';
 export { linkBenchmarks } from './serial/benchmarks.ts';
 
 /** The protocol conformance suite (`rram-bench conformance`), run against a board's port. */
-export { runConformance } from './serial/conformance.ts';
-export type { ConformanceReport, ConformanceResult } from './serial/conformance.ts';
+export { runConformance } from './serial/conformance/conformance.ts';
+export type { ConformanceReport, ConformanceResult } from './serial/conformance/conformance.ts';
 /** Seeded link faults for `serveEmulator`, per direction. */
-export type { FaultOptions, LinkFaults } from './serial/faults.ts';
+export type { FaultOptions, LinkFaults } from './serial/faults/faults.ts';
 
 /** A serial port as `rram-bench ports` lists it. */
-export type { PortListing } from './serial/list-ports.ts';
+export type { PortListing } from './serial/transport/list-ports.ts';
 /** The serial ports of this machine, with USB vendor/product/serial where known. */
-export { listPorts } from './serial/list-ports.ts';
+export { listPorts } from './serial/transport/list-ports.ts';
 
 /** How to serve an emulated board (`rram-bench emulate`). */
 export interface ServeEmulatorOptions {
@@ -126,6 +137,8 @@ export interface ServeEmulatorOptions {
   path?: string;
   /** Link faults (seeded), per direction. */
   faults?: LinkFaults;
+  /** File to append every executed FORM, PROG and PULSE to, one JSON object per line. */
+  pulseLog?: string;
 }
 
 /** A running emulated board. */
@@ -150,10 +163,18 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
     chipState: options.chipState,
     clock: options.clock,
   });
-  const firmware = options.baud === undefined ? {} : { baud: options.baud };
+  const log = options.pulseLog === undefined ? undefined : openPulseLog(options.pulseLog);
+  const firmware = {
+    ...(options.baud !== undefined && { baud: options.baud }),
+    ...(log && { firmware: { onPulseLog: log.write } }),
+  };
+  const stdioFirmware = {
+    ...(options.baud !== undefined && { baud: options.baud }),
+    ...(log && { onPulseLog: log.write }),
+  };
   try {
     if (options.transport === 'stdio') {
-      const server = serveStdio(chip, firmware);
+      const server = serveStdio(chip, stdioFirmware);
       return {
         info: chip.info,
         done: server.done,
@@ -161,6 +182,7 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
         close: async () => {
           await server.close();
           await chip.close();
+          log?.close();
         },
       };
     }
@@ -176,10 +198,34 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
       close: async () => {
         await server.close();
         await chip.close();
+        log?.close();
       },
     };
   } catch (e) {
     await chip.close();
+    log?.close();
     throw e;
   }
+}
+
+/** A pulse log file: one JSON line per executed FORM, PROG or PULSE, written synchronously. */
+function openPulseLog(path: string): { write: (e: PulseLogEntry) => void; close(): void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (e) {
+    throw new BenchError('IO', `cannot open the pulse log ${path}: ${(e as Error).message}`, {
+      path,
+    });
+  }
+  return {
+    write: (e) => {
+      const { line: _line, at, ...rest } = e;
+      writeSync(
+        fd,
+        `${JSON.stringify({ ...rest, at: new Date(at).toISOString(), line: e.line })}\n`,
+      );
+    },
+    close: () => closeSync(fd),
+  };
 }

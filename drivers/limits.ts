@@ -39,8 +39,25 @@ export function within(field: string, value: unknown, range: Range, unit: string
   if (v < range.min || v > range.max)
     throw new BenchError(
       'LIMIT',
-      `${field} ${v} ${unit} is outside the chip's limit [${range.min}, ${range.max}] ${unit}`,
+      `${field} ${v}${unit ? ` ${unit}` : ''} is outside the chip's limit [${range.min}, ${range.max}]${unit ? ` ${unit}` : ''}`,
       { field, value: v, limit: range },
+    );
+  return v;
+}
+
+/**
+ * A whole number under a limit the chip reports (`LIM?`): not a whole number ≥ `min` is a
+ * malformed request (INVALID_ARGUMENT); above `max` is outside the safe operating area (LIMIT).
+ */
+function limited(field: string, value: unknown, min: number, max: number, unit = ''): number {
+  const v = finite(field, value);
+  if (!Number.isInteger(v) || v < min)
+    invalid(`${field} must be a whole number >= ${min}, got ${v}`, { field, value: v });
+  if (v > max)
+    throw new BenchError(
+      'LIMIT',
+      `${field} ${v}${unit ? ` ${unit}` : ''} is outside the chip's limit [${min}, ${max}]${unit ? ` ${unit}` : ''}`,
+      { field, value: v, limit: { min, max } },
     );
   return v;
 }
@@ -73,14 +90,14 @@ export function checkPulse(info: ChipInfo, req: PulseRequest): Required<PulseReq
   within(`${p} gate voltage`, req.gateV, soa.gateV, 'V');
   within('pulse width', req.widthS, info.limits.pulseWidthS, 's');
   const count = req.count ?? 1;
-  integer('count', count, 1, MAX_PULSE_COUNT);
+  limited('count', count, 1, info.limits.maxPulseCount ?? MAX_PULSE_COUNT, 'pulses');
   return { ...req, count };
 }
 
 /** Check a read request; returns the averaging in force. */
 export function checkRead(info: ChipInfo, req: ReadRequest): number {
   checkRegion(info, req.region);
-  return integer('average', req.average ?? 1, 1, info.limits.maxReadAverage);
+  return limited('average', req.average ?? 1, 1, info.limits.maxReadAverage, 'reads');
 }
 
 /** Check a forming request and return it with defaults filled in. */
@@ -152,16 +169,21 @@ export function checkProgram(info: ChipInfo, req: ProgramRequest): Required<Prog
   };
   if (!(finite('tolerance', full.toleranceMicroS) >= 0))
     invalid(`tolerance must be ≥ 0 µS, got ${full.toleranceMicroS}`, { field: 'toleranceMicroS' });
-  within('iterations per cell', full.maxIterations, { min: 1, max: lim.maxProgramIterations }, '');
+  within(
+    'iterations per cell',
+    full.maxIterations,
+    { min: 1, max: lim.maxProgramIterations },
+    'iterations',
+  );
   within(
     'pulses per polarity',
     full.maxPulsesPerPolarity,
     { min: 1, max: lim.maxProgramPulsesPerPolarity },
-    '',
+    'pulses',
   );
   integer('maxIterations', full.maxIterations, 1, lim.maxProgramIterations);
   integer('maxPulsesPerPolarity', full.maxPulsesPerPolarity, 1, lim.maxProgramPulsesPerPolarity);
-  integer('verifyAverage', full.verifyAverage, 1, lim.maxReadAverage);
+  limited('verifyAverage', full.verifyAverage, 1, lim.maxReadAverage, 'reads');
   return full;
 }
 

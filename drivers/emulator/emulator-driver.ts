@@ -28,6 +28,7 @@ import {
   checkProgram,
   checkPulse,
   checkRead,
+  MAX_PULSE_COUNT,
 } from '../limits.ts';
 import { ManualClock, realClock, type Clock } from './clock.ts';
 import { fastKernel, referenceKernel, type MatmulKernel } from './kernel.ts';
@@ -77,7 +78,8 @@ export function emulatedChipInfo(p: Profile, seed: number): ChipInfo {
     precisionBits: { min: 1, max: 8 },
     clockHz: p.clockHz,
     conductanceWindowMicroS: { min: p.conductance.gMinMicroS, max: p.conductance.gMaxMicroS },
-    limits: structuredClone(p.limits),
+    // The PULSE count limit is rram-bench's own (limits.ts); reported so that LIM? has it (§4).
+    limits: { ...structuredClone(p.limits), maxPulseCount: MAX_PULSE_COUNT },
     emulated: true,
   };
 }

@@ -4,15 +4,14 @@
  * how much of the wire is payload. They live beside the serial driver (src/ reaches
  * implementations only through the factory) and have the shape of src/bench's `Benchmark`.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { firstValueFrom } from 'rxjs';
 import { BenchError } from '../driver.ts';
 import { EmulatorDriver } from '../emulator/emulator-driver.ts';
 import { Rng } from '../emulator/rng.ts';
-import { mockPortPair } from './mock-port-pair.ts';
-import { SerialDriver } from './serial-driver.ts';
-import { findSocat } from './start-pty.ts';
+import { mockPortPair } from './transport/mock-port-pair.ts';
+import { SerialDriver } from './host/serial-driver.ts';
+import { startBoardProcess } from './transport/board-process.ts';
+import { findSocat } from './transport/start-pty.ts';
 
 interface Result {
   value: number;
@@ -139,25 +138,9 @@ export const linkBenchmarks = [
     async run(): Promise<Result> {
       if (!findSocat())
         throw new BenchError('IO', 'link.pty_mvm_per_s needs socat (apt-get install socat)');
-      const bin = fileURLToPath(new URL('../../bin/rram-bench.js', import.meta.url));
-      const board = spawn(
-        process.execPath,
-        [bin, 'emulate', '--pty', '--time', 'virtual', '--seed', '3'],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
+      const board = await startBoardProcess(['--time', 'virtual', '--seed', '3']);
       try {
-        const path = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          board.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            const m = / on (\S+)\n/.exec(out);
-            if (m) resolve(m[1]!);
-          });
-          board.on('exit', (code) => reject(new BenchError('IO', `emulate exited with ${code}`)));
-        });
-        const driver = await SerialDriver.open({ path });
+        const driver = await SerialDriver.open({ path: board.path });
         try {
           const { mvms, seconds } = await stream(driver, 4);
           return { value: mvms / seconds, unit: 'MVM/s', higherIsBetter: true, target: 5000, mvms };
@@ -165,7 +148,7 @@ export const linkBenchmarks = [
           await driver.close();
         }
       } finally {
-        board.kill('SIGINT');
+        await board.stop();
       }
     },
   },

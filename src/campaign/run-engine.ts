@@ -60,6 +60,8 @@ export class RunEngine {
   /** Every record of the run, in order; subscribe before `run()`. Completes after the stop record. */
   readonly records: Observable<RunRecord> = this.subject.asObservable();
   private current: EngineState = 'idle';
+  /** Index of the step running now, for the link events that happen during it. */
+  private stepIdx: number | undefined;
   private readonly abortController = new AbortController();
   private abortReason = 'aborted';
   private unpause: (() => void) | undefined;
@@ -123,7 +125,7 @@ export class RunEngine {
     // Link trouble (a serial board unplugged and found again, a board reset) goes in the run log.
     const linkSub = this.o.driver.linkEvents?.subscribe((e) => {
       try {
-        this.emit({ type: 'event', kind: e.kind, message: e.message });
+        this.emit({ type: 'event', kind: e.kind, message: e.message, idx: this.stepIdx });
       } catch {
         /* a store failure surfaces through the unit in flight */
       }
@@ -151,6 +153,8 @@ export class RunEngine {
       stop = await this.ending(e);
     }
     linkSub?.unsubscribe();
+    const link = this.o.driver.linkCounters?.();
+    if (link) stop = { ...stop, link };
     try {
       this.setState(
         stop.status === 'completed' ? 'completed' : stop.status === 'failed' ? 'failed' : 'idle',
@@ -254,6 +258,7 @@ export class RunEngine {
   private async runStep(i: number, runner: StepRunner, outline: StepOutline): Promise<void> {
     const replay = this.o.resume?.replay ?? false;
     const p = this.o.plan.steps[i]!;
+    this.stepIdx = p.idx;
     if (outline.completed) {
       this.history.set(p.idx, this.o.resume?.committed(p.idx) ?? []);
       if (runner.reapply || (replay && runner.touchesChip)) {

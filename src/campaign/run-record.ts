@@ -3,6 +3,7 @@
  * and the terminal UI each subscribe to. Measurement records of a unit of work are followed by
  * a `checkpoint` record; the store commits them together.
  */
+import type { LinkCounters } from '../../drivers/driver.ts';
 import type { Measurement } from '../store/measurement.ts';
 
 /** The engine's states (Bluesky's RunEngine has the same). */
@@ -31,6 +32,8 @@ export interface StopRecord {
   reason: string;
   /** BenchError code of the failure or abort. */
   code?: string;
+  /** Over a serial port: the host's link counters at the end (retries, bad lines, reconnects…). */
+  link?: LinkCounters;
 }
 
 /** Everything a run emits. */

@@ -26,6 +26,8 @@ export const chipOptionSpecs = {
   ...emulatorOptionSpecs,
   port: { type: 'string' },
   baud: { type: 'string' },
+  'link-timeout': { type: 'string' },
+  'link-deadline': { type: 'string' },
 } as const;
 
 /** Help lines of the emulated-chip options. */
@@ -41,7 +43,11 @@ export const chipOptionsUsage = `Chip (default: the emulated chip):
   --emulator           use the in-process emulated chip
 ${emulatorOptionsUsage}
   --port PATH          the test board's serial port, e.g. /dev/ttyUSB0
-  --baud B             serial baud rate (default 921600)`;
+  --baud B             serial baud rate (default 921600)
+  --link-timeout MS    --port: margin of every request's timeout (default 1000)
+  --link-deadline S    --port: how long one request may stay unanswered while the board
+                       answers (replies lost on a noisy link), resent with backoff, before
+                       the run fails (default 120)`;
 
 /** The emulated chip the options describe: profile, seed, state file and clock, validated. */
 export function toEmulatorOptions(values: {
@@ -71,6 +77,8 @@ export interface ChipOptionValues {
   time?: string;
   port?: string;
   baud?: string;
+  'link-timeout'?: string;
+  'link-deadline'?: string;
 }
 
 /**
@@ -88,9 +96,18 @@ export function toOpenChipOptions(values: ChipOptionValues, stderr: TextSink): O
     if (values.emulator) throw usage('--port and --emulator exclude each other');
     if (emulatorOnly.length > 0)
       throw usage(`--${emulatorOnly[0]} applies to the emulator only, not to --port`);
-    return { port: values.port, ...(baud !== undefined && { baud }) };
+    const timeoutMs = numberOption('--link-timeout', values['link-timeout'], { min: 1 });
+    const deadlineS = numberOption('--link-deadline', values['link-deadline'], { min: 0.001 });
+    return {
+      port: values.port,
+      ...(baud !== undefined && { baud }),
+      ...(timeoutMs !== undefined && { timeoutMs }),
+      ...(deadlineS !== undefined && { deadlineMs: deadlineS * 1000 }),
+    };
   }
   if (baud !== undefined) throw usage('--baud applies to --port only');
+  for (const o of ['link-timeout', 'link-deadline'] as const)
+    if (values[o] !== undefined) throw usage(`--${o} applies to --port only`);
   const emulated = toEmulatorOptions(values);
   const profile = emulated.profile ?? DEFAULT_PROFILE;
   if (!values.emulator)

@@ -1,5 +1,6 @@
 /** `rram-bench demo`: the demo job on the chip (the emulator by default), as plain log lines or JSON. */
 import type { CliContext, Command } from './command.ts';
+import type { LinkCounters } from '../../drivers/driver.ts';
 import { chipOptionSpecs, chipOptionsUsage, toOpenChipOptions, withChip } from './chip-options.ts';
 import { datasheetJson } from './format-chip-info.ts';
 import { formatDemoStep } from './format-demo.ts';
@@ -53,20 +54,28 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const open = toOpenChipOptions(values, ctx.stderr);
   const log = values.json ? ctx.stderr : ctx.stdout;
   const tui = !values.json && !values['no-tui'] && ctx.stdout.isTTY === true;
+  let link: LinkCounters | undefined;
   const last = tui
     ? await runWithTui(open, ctx)
-    : await withChip(open, (driver) =>
-        observe(runDemo(driver, { seed: open.seed ?? 1 }), {
+    : await withChip(open, async (driver) => {
+        const end = await observe(runDemo(driver, { seed: open.seed ?? 1 }), {
           signal: ctx.signal,
           next: (e: DemoEvent) => {
             if (e.kind === 'step')
               log.write(`${formatDemoStep(e.step, e.index, e.total, e.ms, e.report)}\n`);
           },
-        }),
-      );
+        });
+        link = driver.linkCounters?.();
+        return end;
+      });
   if (last.kind !== 'done') throw new Error('demo ended without a report');
   if (values.json) {
-    const report = { ...last.report, datasheet: datasheetJson(last.report.datasheet) };
+    const report = {
+      ...last.report,
+      datasheet: datasheetJson(last.report.datasheet),
+      // Over a serial port: the host's link counters (retries, bad lines, reconnects…).
+      ...(link && { link }),
+    };
     ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     ctx.stdout.write('demo finished\n');

@@ -24,6 +24,7 @@ const options = {
   'fault-jitter': { type: 'string' },
   'fault-unplug-after': { type: 'string' },
   'fault-replug-ms': { type: 'string' },
+  'pulse-log': { type: 'string' },
 } as const;
 
 const usage = `Usage: rram-bench emulate (--pty [--path P] | --stdio) [options]
@@ -40,6 +41,9 @@ Options:
   --stdio              serve on stdin/stdout
 ${emulatorOptionsUsage}
   --baud B             throttle the link to B baud, 8N1 (default: as fast as the pty)
+  --pulse-log FILE     append every FORM, PROG and PULSE the board executes to FILE, one JSON
+                       object per line (seq, verb, cells and pulses per cell, chip time, the
+                       request line): retries answered from the reply cache do not appear
 Link faults (seeded; on both directions unless noted):
   --fault-seed N             seed of the faults (default 1)
   --fault-corrupt P          probability per byte of a flipped bit, e.g. 1e-4
@@ -107,6 +111,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     baud: numberOption('--baud', values.baud, { integer: true, min: 1 }),
     path: values.path,
     faults,
+    pulseLog: values['pulse-log'],
   });
   // With --stdio, stdout is the link: everything human goes to stderr.
   const say = values.stdio ? ctx.stderr : ctx.stdout;

@@ -95,11 +95,12 @@ export const runsShow: Command = {
       const metrics = reader.metrics(r.id);
       const events = reader.events(r.id);
       const counts = reader.counts(r.id);
-      const { campaign_text: campaignText, ...run } = r;
+      const { campaign_text: campaignText, link_json: linkJson, ...run } = r;
+      const link = linkJson ? (JSON.parse(linkJson) as unknown) : null;
       if (values.json)
         return done(
           ctx,
-          `${JSON.stringify({ run: { ...run, campaignText }, steps, metrics, events, counts }, null, 2)}\n`,
+          `${JSON.stringify({ run: { ...run, link, campaignText }, steps, metrics, events, counts }, null, 2)}\n`,
         );
       const lines = [
         `run       ${r.uuid}`,
@@ -109,6 +110,7 @@ export const runsShow: Command = {
         `host      ${r.host}, rram-bench ${r.software_version}${r.resumes ? `, resumed ${r.resumes}×` : ''}`,
         `time      ${r.started_at} → ${r.ended_at ?? '…'}`,
         `stored    ${counts.maps} maps, ${num(counts.cells, 9)} programmed cells, ${num(counts.vectors, 9)} MVM vectors in ${counts.batches} batches`,
+        ...(r.link_json ? [`link      ${formatLink(r.link_json)}`] : []),
         '',
         table(
           ['#', 'step', 'status', 'done'],
@@ -139,4 +141,19 @@ export const runsShow: Command = {
 function done(ctx: CliContext, text: string): Promise<number> {
   ctx.stdout.write(text);
   return Promise.resolve(0);
+}
+
+/** The stored link counters of a serial run, on one line. */
+function formatLink(json: string): string {
+  const c = JSON.parse(json) as Record<string, number | undefined>;
+  const parts = [
+    `${c.replies ?? 0} replies`,
+    `${c.retries ?? 0} resends`,
+    `${c.badLines ?? 0} bad lines`,
+    `${c.timeouts ?? 0} timeouts`,
+    `${c.reconnects ?? 0} reconnects`,
+    `rtt ${c.rttMs ?? 0} ms`,
+    `line budget ${c.lineBudget ?? 0} B`,
+  ];
+  return parts.join(', ');
 }

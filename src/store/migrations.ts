@@ -163,6 +163,9 @@ export const migrations: readonly string[] = [
     UNIQUE (step_id, unit, name)
   );
   `,
+  // 3: issue 11 — the host's link counters (retries, bad lines, reconnects…) of a run over a serial
+  // port, as JSON (drivers/driver.ts LinkCounters); NULL on the emulator.
+  `ALTER TABLE runs ADD COLUMN link_json TEXT;`,
 ];
 
 /** The schema version this rram-bench writes. */

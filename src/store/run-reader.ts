@@ -30,6 +30,8 @@ export interface RunRow {
   started_at: string;
   ended_at: string | null;
   resumes: number;
+  /** Over a serial port: the host's link counters at the end of the run, as JSON. */
+  link_json: string | null;
   chip_model: string | null;
   chip_serial: string | null;
 }

@@ -46,7 +46,7 @@ export class StoreRecorder implements Recorder {
         store.addEvent(runId, r.idx ?? null, r.kind, r.message, r.code);
         return;
       case 'stop':
-        store.stopRun(runId, r.status, r.reason, r.code);
+        store.stopRun(runId, r.status, r.reason, r.code, r.link);
         return;
       case 'start':
       case 'state':

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import type { ChipInfo } from '../../drivers/driver.ts';
+import type { ChipInfo, LinkCounters } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import { toBlob } from './blob.ts';
 import type { ArtifactData, Measurement } from './measurement.ts';
@@ -92,7 +92,7 @@ export class Store {
       runResume: p(`UPDATE runs SET status = 'running', exit_reason = NULL, error_code = NULL,
         ended_at = NULL, pid = ?, host = ?, resumes = resumes + 1 WHERE id = ?`),
       runStop: p(
-        'UPDATE runs SET status = ?, exit_reason = ?, error_code = ?, ended_at = ? WHERE id = ?',
+        'UPDATE runs SET status = ?, exit_reason = ?, error_code = ?, ended_at = ?, link_json = coalesce(?, link_json) WHERE id = ?',
       ),
       runsRunning: p("SELECT id, uuid, host, pid FROM runs WHERE status = 'running'"),
       stepInsert: p(`INSERT INTO steps (run_id, idx, kind, name, params_json, status, units)
@@ -176,6 +176,7 @@ export class Store {
           'the process stopped without a stop record',
           null,
           now(),
+          null,
           r.id,
         );
         this.stmt.event.run(
@@ -325,9 +326,17 @@ export class Store {
     status: Exclude<RunStatus, 'running'>,
     reason: string,
     code?: string,
+    link?: LinkCounters,
   ): void {
     this.db.transaction(() => {
-      this.stmt.runStop.run(status, reason, code ?? null, now(), runId);
+      this.stmt.runStop.run(
+        status,
+        reason,
+        code ?? null,
+        now(),
+        link ? JSON.stringify(link) : null,
+        runId,
+      );
       this.stmt.event.run(runId, null, now(), 'stop', code ?? null, `${status}: ${reason}`, null);
     })();
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { EmulatorDriver } from '../../drivers/emulator/emulator-driver.ts';
-import { findSocat } from '../../drivers/serial/transports.ts';
+import { findSocat } from '../../drivers/serial/transport/transports.ts';
 import { omitsCrcs, tamperedBoard } from '../drivers/serial/tampered-board.ts';
 import { runCli } from './run-cli.ts';
 import { needsSocat } from '../needs-socat.ts';

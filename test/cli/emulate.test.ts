@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listPortsFromSysfs } from '../../drivers/serial/list-ports.ts';
+import { listPorts, listPortsFromSysfs } from '../../drivers/serial/transport/list-ports.ts';
+import { withCrc } from '../../drivers/serial/wire/codec.ts';
 import { repoRoot, runCli } from './run-cli.ts';
 import { needsSocat } from '../needs-socat.ts';
 
@@ -43,6 +44,53 @@ describe('rram-bench emulate', () => {
     assert.match(err, /board stopped: \{"rxBytes":\d+/);
   });
 
+  it('--stdio answers every line received before stdin ended; --pulse-log logs each pulse applied once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rram-pulse-log-'));
+    try {
+      const log = join(dir, 'pulses.jsonl');
+      const child = spawn(
+        process.execPath,
+        ['bin/rram-bench.js', 'emulate', '--stdio', '--time', 'virtual', '--pulse-log', log],
+        { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+      const pulse = withCrc('5 PULSE 3 7 SET 1.8 1e-6 2.4 2');
+      // The issue's three lines, a forming of the cell, then one pulse sent twice: the copy
+      // arrives while the first runs and is ignored (§5.8), so it is answered and applied once.
+      child.stdin.end(
+        `*IDN?\nREAD 3 7 1 1 1\nBOGUS\nFORM 3 7 1 1 2 5 0.1 1.2 1e-5\n${pulse}\n${pulse}\n`,
+      );
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0);
+      const bodies = out
+        .split('\r\n')
+        .filter((l) => l !== '' && !l.startsWith('!'))
+        .map((l) => l.replace(/\*[0-9A-F]{4}$/, ''));
+      assert.equal(bodies.length, 5, bodies.join(' | '));
+      assert.match(bodies[0]!, /^- OK RRAM-BENCH,/);
+      assert.match(bodies[1]!, /^- OK 0 \S+$/);
+      assert.equal(bodies[2], '- ERR 110 no such verb: BOGUS');
+      assert.match(bodies[3]!, /^- OK \S+ \S+ \S+$/);
+      assert.equal(bodies[4], '5 OK 2');
+      const entries = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        entries.map((e) => e.verb),
+        ['FORM', 'PULSE'],
+        'the forming and the pulse, each once',
+      );
+      const p = entries[1]!;
+      assert.deepEqual([p.seq, p.cells, p.cellPulses, p.pulses], [5, [3 * 256 + 7], [2], 2]);
+      assert.equal(p.line, pulse);
+      assert.ok((p.chipTimeS as number) > (entries[0]!.chipTimeS as number), 'chip time advances');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('needs exactly one transport, and faults only on --pty (exit 2)', async () => {
     for (const args of [
       [],
@@ -58,10 +106,20 @@ describe('rram-bench emulate', () => {
 });
 
 describe('rram-bench ports', () => {
-  it('prints one JSON array', async () => {
+  it('prints one JSON array: the ports of this machine, each with its path and source', async () => {
     const r = await runCli('ports', '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(Array.isArray(JSON.parse(r.stdout)));
+    const got = JSON.parse(r.stdout) as { path: unknown; source: unknown }[];
+    assert.ok(Array.isArray(got));
+    // The same list the library gives in this process (JSON drops the undefined fields).
+    assert.deepEqual(got, JSON.parse(JSON.stringify(await listPorts())) as unknown);
+    for (const p of got) {
+      assert.match(String(p.path), /^\/dev\/\S+$/, `a port path: ${JSON.stringify(p)}`);
+      assert.ok(
+        p.source === 'serialport' || p.source === 'sysfs',
+        `a source: ${JSON.stringify(p)}`,
+      );
+    }
   });
 
   it('reads USB identity from sysfs when udevadm is missing', () => {

@@ -22,8 +22,8 @@ import type {
 import { isBenchError } from '../../drivers/driver.ts';
 import { EmulatorDriver } from '../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../drivers/emulator/rng.ts';
-import { SerialDriver } from '../../drivers/serial/serial-driver.ts';
-import { mockPortPair, startPty } from '../../drivers/serial/transports.ts';
+import { SerialDriver } from '../../drivers/serial/host/serial-driver.ts';
+import { mockPortPair, startPty } from '../../drivers/serial/transport/transports.ts';
 import { needsSocat } from '../needs-socat.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
@@ -89,6 +89,8 @@ export function contractSuite(
 ): void {
   describe(`ChipDriver contract: ${name}`, function () {
     let s: Subject | undefined;
+    /** The programmed conductances, for the read-back. */
+    let finals: Float32Array | undefined;
     const seen: Partial<Observed> = {};
     const d = () => s!.driver;
     const check = <K extends keyof Observed>(key: K, value: Observed[K]) => {
@@ -146,6 +148,24 @@ export function contractSuite(
     it('forms a region', async () => {
       const formed = await firstValueFrom(d().form({ region: REGION }));
       assert.equal(formed.formed.length, N);
+      // Independent of any driver: the default ramp forms cells with at least one pulse each,
+      // and a formed cell conducts inside the chip's window.
+      const info = seen.info!;
+      const w = info.conductanceWindowMicroS;
+      const ramp = info.limits.forming;
+      for (let k = 0; k < N; k++) {
+        assert.ok(
+          formed.pulses[k]! >= 1 && formed.pulses[k]! <= ramp.maxPulses,
+          `cell ${k}: ${formed.pulses[k]} forming pulses`,
+        );
+        if (formed.formed[k])
+          assert.ok(
+            formed.conductanceMicroS[k]! > 0 && formed.conductanceMicroS[k]! <= 1.5 * w.max,
+            `formed cell ${k} at ${formed.conductanceMicroS[k]} µS`,
+          );
+      }
+      assert.ok(formed.formed.every((f) => f === 0 || f === 1));
+      assert.ok(formed.formed.reduce((a, b) => a + b, 0) >= N - 2, 'nearly every cell formed');
       check('formed', formed);
     });
 
@@ -157,7 +177,24 @@ export function contractSuite(
         events.slice(0, -1).map((e) => (e.kind === 'progress' ? e.rowsDone : -1)),
         [1, 2, 3, 4],
       );
-      assert.equal(events.at(-1)!.kind, 'result');
+      const last = events.at(-1)!;
+      assert.equal(last.kind, 'result');
+      // Converged means within the default tolerance (1 µS) of the target at the last verify.
+      const t = targets();
+      if (last.kind === 'result') {
+        const r = last.result;
+        let converged = 0;
+        for (let k = 0; k < N; k++)
+          if (r.converged[k]) {
+            converged++;
+            assert.ok(
+              Math.abs(r.finalMicroS[k]! - t[k]!) <= 1 + 1e-4,
+              `cell ${k}: ${r.finalMicroS[k]} µS for ${t[k]} µS`,
+            );
+          }
+        assert.ok(converged >= 0.9 * N, `${converged} of ${N} cells converged`);
+        finals = r.finalMicroS;
+      }
       check('program', events);
     });
 
@@ -165,6 +202,11 @@ export function contractSuite(
       const map = await firstValueFrom(d().read({ region: REGION, average: 2 }));
       assert.equal(map.microS.length, N);
       assert.equal(map.average, 2);
+      // What was just programmed reads back near its last verify (read noise and a moment's
+      // relaxation apart): on average within 1 µS.
+      let dev = 0;
+      for (let k = 0; k < N; k++) dev += Math.abs(map.microS[k]! - finals![k]!);
+      assert.ok(dev / N < 1, `read back ${dev / N} µS from the programmed values on average`);
       check('read', map);
     });
 
@@ -189,7 +231,9 @@ export function contractSuite(
       check('mvm', m);
     });
 
-    it('applies a pulse', async () => {
+    it('applies a pulse: applied once, and a RESET lowers the cell', async () => {
+      const cell = { row: REGION.row, col: REGION.col, rows: 1, cols: 1 };
+      const before = await firstValueFrom(d().read({ region: cell, average: 16 }));
       const p = await firstValueFrom(
         d().pulse({
           row: REGION.row,
@@ -198,7 +242,15 @@ export function contractSuite(
           amplitudeV: 1.5,
           widthS: 1e-6,
           gateV: 3,
+          count: 5,
         }),
+      );
+      assert.deepEqual([p.row, p.col], [REGION.row, REGION.col]);
+      assert.ok(p.applied >= 1 && p.applied <= 5, `${p.applied} of 5 pulses applied`);
+      const after = await firstValueFrom(d().read({ region: cell, average: 16 }));
+      assert.ok(
+        after.microS[0]! < before.microS[0]! - 0.5,
+        `RESET moved the cell from ${before.microS[0]} to ${after.microS[0]} µS`,
       );
       check('pulse', p);
     });
@@ -230,6 +282,9 @@ describe('ChipDriver contract', function () {
     g.configured = await firstValueFrom(e.configure({ precisionBits: 4, readV: 0.15 }));
     g.readout = await firstValueFrom(e.readout());
     g.mvm = await firstValueFrom(e.mvm({ rows: MVM_ROWS, cols: MVM_COLS, inputs: inputs(10, 15) }));
+    await firstValueFrom(
+      e.read({ region: { row: REGION.row, col: REGION.col, rows: 1, cols: 1 }, average: 16 }),
+    );
     g.pulse = await firstValueFrom(
       e.pulse({
         row: REGION.row,
@@ -238,6 +293,7 @@ describe('ChipDriver contract', function () {
         amplitudeV: 1.5,
         widthS: 1e-6,
         gateV: 3,
+        count: 5,
       }),
     );
     await e.close();

@@ -6,6 +6,7 @@
 import { emulatorBenchmarks, linkBenchmarks } from '../../../drivers/factory.ts';
 import type { Benchmark } from '../harness.ts';
 import { closedLoopBenchmarks } from './closed-loop.ts';
+import { hostileLinkBenchmarks } from './hostile-link.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
 import { reportBenchmarks } from './report.ts';
@@ -17,6 +18,7 @@ export const benchmarks: readonly Benchmark[] = [
   ...inferBenchmarks,
   ...programBenchmarks,
   ...linkBenchmarks,
+  ...hostileLinkBenchmarks,
   ...storeBenchmarks,
   ...closedLoopBenchmarks,
   ...reportBenchmarks,

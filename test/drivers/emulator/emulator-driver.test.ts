@@ -145,7 +145,8 @@ describe('EmulatorDriver', () => {
       [
         'read averaging above max',
         (d) => firstValueFrom(d.read({ region, average: 65 })),
-        'INVALID_ARGUMENT',
+        // A limit the chip reports (LIM? maxReadAverage): docs/protocol.md §3.
+        'LIMIT',
       ],
       [
         'region past the edge',

@@ -11,12 +11,12 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { MvmResult, ProgramEvent, Region } from '../../../drivers/driver.ts';
 import { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
 import { Rng } from '../../../drivers/emulator/rng.ts';
-import { MAX_LINE_BYTES } from '../../../drivers/serial/codec.ts';
-import type { FaultOptions, LinkFaults } from '../../../drivers/serial/faults.ts';
-import { LineBudget } from '../../../drivers/serial/line-budget.ts';
-import { nextTile, tiles, type Tile } from '../../../drivers/serial/region-tiles.ts';
-import { SerialDriver } from '../../../drivers/serial/serial-driver.ts';
-import { mockPortPair } from '../../../drivers/serial/transports.ts';
+import { MAX_LINE_BYTES } from '../../../drivers/serial/wire/codec.ts';
+import type { FaultOptions, LinkFaults } from '../../../drivers/serial/faults/faults.ts';
+import { LineBudget } from '../../../drivers/serial/host/line-budget.ts';
+import { nextTile, tiles, type Tile } from '../../../drivers/serial/host/region-tiles.ts';
+import { SerialDriver } from '../../../drivers/serial/host/serial-driver.ts';
+import { mockPortPair } from '../../../drivers/serial/transport/transports.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
 const MockBinding = SerialPortMock.binding;

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { SerialPortMock } from 'serialport';
-import type { Binding } from '../../../drivers/serial/binding.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
+import type { Binding } from '../../../drivers/serial/transport/binding.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 
 // serialport's typings of binding-mock resolve under NodeNext; binding-mock's own do not.
 const MockBinding = SerialPortMock.binding;

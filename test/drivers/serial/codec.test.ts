@@ -22,8 +22,8 @@ import {
   parseReply,
   parseRequest,
   unpackBits,
-} from '../../../drivers/serial/codec.ts';
-import { LineGuard } from '../../../drivers/serial/line-guard.ts';
+} from '../../../drivers/serial/wire/codec.ts';
+import { LineGuard } from '../../../drivers/serial/wire/line-guard.ts';
 
 const arg = fc.stringMatching(/^[\x21-\x29\x2b-\x7e]{1,12}$/); // printable, no space, no '*'
 const verb = fc.stringMatching(/^[A-Z][A-Z0-9:]{0,7}\??$/);
@@ -105,7 +105,13 @@ describe('codec', () => {
     });
     const r = parseRequest('READ 3 7 1 1 1');
     assert.ok(typeof r === 'object' && r.verb === 'READ' && r.seq === undefined);
-    assert.equal(parseRequest('read 3'), 'syntax');
+    // Verbs are case-insensitive (§2.2): a person typing `read` is answered.
+    assert.deepEqual(parseRequest('read 3'), {
+      seq: undefined,
+      verb: 'READ',
+      args: ['3'],
+      line: 'read 3',
+    });
     assert.equal(parseRequest('70000 *IDN?*' + '0000'), 'crc');
     assert.equal(parseRequest('7 *IDN?'), 'crc', 'a line with a seq must carry a CRC');
     assert.equal(parseRequest('1 *IDN?\x01'), 'charset');

@@ -7,10 +7,14 @@ import {
   clauseSelected,
   runConformance,
   type ConformanceReport,
-} from '../../../drivers/serial/conformance.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
-import { Firmware } from '../../../drivers/serial/firmware.ts';
-import { firmwareMockBinding, mockPortPair, startPty } from '../../../drivers/serial/transports.ts';
+} from '../../../drivers/serial/conformance/conformance.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
+import { Firmware } from '../../../drivers/serial/board/firmware.ts';
+import {
+  firmwareMockBinding,
+  mockPortPair,
+  startPty,
+} from '../../../drivers/serial/transport/transports.ts';
 import { ignoresReplyCache, omitsCrcs, speaksProtocol2, tamperedBoard } from './tampered-board.ts';
 import { needsSocat } from '../../needs-socat.ts';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
-import { encodeRequest, parseReply } from '../../../drivers/serial/codec.ts';
+import { encodeRequest, parseReply } from '../../../drivers/serial/wire/codec.ts';
 
 /** A request line with seq and CRC, without terminator. */
 export function req(seq: number, verb: string, ...args: (string | number)[]): string {

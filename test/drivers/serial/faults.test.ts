@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { isBenchError } from '../../../drivers/driver.ts';
 import { Rng } from '../../../drivers/emulator/rng.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 import {
   FaultStream,
   checkFaultOptions,
   spliceFaults,
   type FaultOptions,
-} from '../../../drivers/serial/faults.ts';
+} from '../../../drivers/serial/faults/faults.ts';
 
 /** Push `input` through a fault stream in pieces; resolves to everything it let out. */
 async function run(options: FaultOptions, input: Buffer, piece = 4093): Promise<Buffer> {

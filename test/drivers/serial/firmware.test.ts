@@ -14,13 +14,13 @@ import {
   toBase64,
   unpackBits,
   withCrc,
-} from '../../../drivers/serial/codec.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
+} from '../../../drivers/serial/wire/codec.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
 import {
   serveFirmware,
   type Firmware,
   type FirmwareOptions,
-} from '../../../drivers/serial/firmware.ts';
+} from '../../../drivers/serial/board/firmware.ts';
 import { HostEnd, expectExchanges, req } from './exchange.ts';
 
 const BOOT = 'B007AB1E';
@@ -109,7 +109,12 @@ describe('firmware emulator', () => {
       const body = await host.nextBody();
       const json = body.slice(`${CTL} OK `.length);
       assert.doesNotMatch(json, / /);
-      assert.deepEqual(JSON.parse(json), { ...c.info, firmwareVersion: '2.3.4' });
+      // With the PULSE count limit, which the chip's own info leaves to rram-bench's default.
+      assert.deepEqual(JSON.parse(json), {
+        ...c.info,
+        firmwareVersion: '2.3.4',
+        limits: { ...c.info.limits, maxPulseCount: 1000 },
+      });
       await expectExchanges(host, [
         ['*IDN?', '- OK RRAM-BENCH,vlsi19-hfo2-256,EMU-00000001,2.3.4'],
       ]);
@@ -141,7 +146,7 @@ describe('firmware emulator', () => {
         [req(11, 'ABORT'), '11 OK'],
         [req(12, 'CONF?'), `12 OK ${DEFAULT_CONF}`],
         [req(CTL + 1, 'SYST:ERR?'), `${CTL + 1} OK 0,"No error"`],
-        [req(CTL + 2, 'LINK?'), /^40002 OK rx=15 bad=0 crc=0 long=0 cached=0$/],
+        [req(CTL + 2, 'LINK?'), /^40002 OK rx=15 bad=0 crc=0 long=0 cached=0 over=0$/],
       ]);
       replies.push(...host.log);
       // Payloads decode to the sizes and meanings of §4.
@@ -237,7 +242,7 @@ describe('firmware emulator', () => {
         ['1 *IDN?*DEC8', null], // CRC off by one
         [Buffer.from([0x00, 0xff, 0x80, 0x1b, 0x0a]), null], // bytes outside §1.2
         [Buffer.from('2 *IDN\x7f?*0000\n', 'latin1'), null],
-        [withCrc('3 idn?'), null], // not a verb
+        [withCrc('3 idn?'), '3 ERR 110 no such verb: IDN?'], // verbs are case-insensitive (§2.2)
         [withCrc('70000 *IDN?'), null], // seq out of range
         ['5 *IDN?', null], // a seq without a CRC
         [long.subarray(0, 7000), null], // an overlong line, in pieces
@@ -246,9 +251,9 @@ describe('firmware emulator', () => {
         [`${fits}X`, null], // one byte too many
         [fits, `- OK ${IDN}`], // exactly the maximum: accepted
         ['4 *IDN?*DEC9'.replace('4', '1'), `1 OK ${IDN}`], // and the link works again
-        [req(CTL, 'LINK?'), `${CTL} OK rx=11 bad=8 crc=2 long=2 cached=0`],
+        [req(CTL, 'LINK?'), `${CTL} OK rx=11 bad=7 crc=2 long=2 cached=0 over=0`],
       ]);
-      assert.deepEqual(fw.counters.bad, { charset: 2, crc: 2, syntax: 2, long: 2 });
+      assert.deepEqual(fw.counters.bad, { charset: 2, crc: 2, syntax: 1, long: 2 });
     });
 
     it('ignores garbage streams between valid requests', async () => {
@@ -257,10 +262,16 @@ describe('firmware emulator', () => {
       const garbage = Buffer.from(Array.from({ length: 50000 }, () => rng.nextU32() & 0xff));
       host.send(garbage);
       host.send(Buffer.from('\n*IDN?\n'));
-      assert.equal(await host.nextBody(), `- OK ${IDN}`);
+      // A garbage line that reads as terminal input with an unknown verb is answered 110.
+      let unknown = 0;
+      for (let body = await host.nextBody(); body !== `- OK ${IDN}`; body = await host.nextBody()) {
+        assert.match(body, /^- ERR 110 no such verb: /, 'only unknown verbs are answered');
+        unknown++;
+      }
       await host.quiet();
       assert.ok(fw.counters.bad.charset + fw.counters.bad.long > 0);
-      assert.equal(fw.counters.executed, 0);
+      assert.equal(fw.counters.executed, unknown, 'no verb of the chip ran');
+      assert.equal(fingerprint(fw.chip), fingerprint(await twin()), 'the chip is untouched');
     });
   });
 
@@ -290,21 +301,25 @@ describe('firmware emulator', () => {
         [req(1, 'NOPE'), 110],
         [req(2, 'PULSE', 1, 2), 111],
         [req(3, 'PULSE', 'x', 0, 'SET', 1.8, 1e-6, 2.4, 1), 111, /row must be a number/],
-        [req(4, 'PULSE', 0, 0, 'UP', 1.8, 1e-6, 2.4, 1), 100],
+        [req(4, 'PULSE', 0, 0, 'UP', 1.8, 1e-6, 2.4, 1), 111],
         [req(5, 'PULSE', 300, 0, 'SET', 1.8, 1e-6, 2.4, 1), 201],
         [req(6, 'PULSE', 0, 0, 'SET', 1.8, 1, 2.4, 1), 200, /pulse width/],
         [req(7, 'READ', 0, 0, 16, 256, 1), 102],
         [req(8, 'FORM', 0, 0, 16, 256, ...FORM_ARGS), 102],
-        [req(9, 'MVM', '0-3', '0-1', 1, '!!'), 100],
+        [req(9, 'MVM', '0-3', '0-1', 1, '!!'), 111],
         [req(10, 'MVM', '0-3', '0-1', 1, 'AQI='), 201],
-        [req(11, 'MVM', '0-3', 'x', 1, 'AQIDBA=='), 100],
+        [req(11, 'MVM', '0-3', 'x', 1, 'AQIDBA=='), 111],
         [req(12, 'PROG', 0, 0, 2, 1, 50, 30, 1, encodeF32(Float32Array.of(20))), 201],
         [req(13, 'PROG', 0, 0, 1, 1, 50, 30, 1, encodeF32(Float32Array.of(100))), 200],
-        [req(14, 'CONF', 'bogus=1'), 100],
+        [req(14, 'CONF', 'bogus=1'), 111],
         [req(15, 'CONF', 'bits=x'), 111],
         [req(16, 'CONF', 'vref=5'), 200],
-        [req(17, 'READ', 0, 0, 1, 1, 1000), 201],
-        [req(18, 'CONF', 'mode=FOO'), 201],
+        [
+          req(17, 'READ', 0, 0, 1, 1, 1000),
+          200,
+          /average 1000 reads is outside the chip's limit \[1, 64\] reads$/,
+        ],
+        [req(18, 'CONF', 'mode=FOO'), 111],
         [req(19, 'MVM', '0-3,2', '0', 1, 'AQIDBA=='), 201],
       ];
       await expectExchanges(host, [
@@ -337,7 +352,7 @@ describe('firmware emulator', () => {
         [pulse, '2 OK 1'],
         [pulse, '2 OK 1'],
         [pulse, '2 OK 1'],
-        [req(CTL + 1, 'LINK?'), /cached=2$/],
+        [req(CTL + 1, 'LINK?'), /cached=2 over=0$/],
       ]);
       await firstValueFrom(t.form({ region: { row: 0, col: 0, rows: 1, cols: 1 }, ...formReq }));
       await firstValueFrom(

@@ -6,9 +6,9 @@
  */
 import type { Duplex } from 'node:stream';
 import type { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
-import { parseReply, parseRequest, withCrc } from '../../../drivers/serial/codec.ts';
-import { duplexPair } from '../../../drivers/serial/duplex-pair.ts';
-import { Firmware } from '../../../drivers/serial/firmware.ts';
+import { parseReply, parseRequest, withCrc } from '../../../drivers/serial/wire/codec.ts';
+import { duplexPair } from '../../../drivers/serial/transport/duplex-pair.ts';
+import { Firmware } from '../../../drivers/serial/board/firmware.ts';
 
 /** Line rewrites of a tampered board. */
 export interface Tamper {

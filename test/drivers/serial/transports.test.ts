@@ -7,7 +7,11 @@ import { SerialPort } from 'serialport';
 import { isBenchError } from '../../../drivers/driver.ts';
 import { EmulatorDriver } from '../../../drivers/emulator/emulator-driver.ts';
 import { Duplex } from 'node:stream';
-import { mockPortPair, serveStdio, startPty } from '../../../drivers/serial/transports.ts';
+import {
+  mockPortPair,
+  serveStdio,
+  startPty,
+} from '../../../drivers/serial/transport/transports.ts';
 import { HostEnd, expectExchanges, req } from './exchange.ts';
 import { needsSocat } from '../../needs-socat.ts';
 
