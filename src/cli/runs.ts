@@ -1,6 +1,7 @@
 /** `rram-bench runs ls` and `runs show RUN`: what the database holds. */
 import { BenchError } from '../../drivers/driver.ts';
-import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+import { DEFAULT_DB_PATH } from '../store/default-db-path.ts';
+import { openRunReader } from './open-run-reader.ts';
 import type { CliContext, Command } from './command.ts';
 import { num, table } from './format.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
@@ -34,10 +35,10 @@ export const runsLs: Command = {
   path: ['runs', 'ls'],
   summary: 'list the runs in the database',
   usage: lsUsage,
-  run(args, ctx) {
+  async run(args, ctx) {
     const { values } = parseCommandArgs('runs ls', args, options);
     if (values.help) return done(ctx, lsUsage);
-    const reader = Store.openReader(values.db ?? DEFAULT_DB_PATH);
+    const reader = await openRunReader(values.db ?? DEFAULT_DB_PATH, ctx.stderr);
     try {
       const runs = reader.listRuns().map((r) => ({
         uuid: r.uuid,
@@ -75,12 +76,12 @@ export const runsShow: Command = {
   path: ['runs', 'show'],
   summary: 'show one run: status, steps, metrics, events',
   usage: showUsage,
-  run(args, ctx) {
+  async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('runs show', args, options, true);
     if (values.help) return done(ctx, showUsage);
     if (positionals.length !== 1)
       throw new BenchError('USAGE', "runs show needs one RUN (see 'rram-bench runs ls')");
-    const reader = Store.openReader(values.db ?? DEFAULT_DB_PATH);
+    const reader = await openRunReader(values.db ?? DEFAULT_DB_PATH, ctx.stderr);
     try {
       const r = reader.findRun(positionals[0]!);
       const steps = reader.steps(r.id).map((s) => ({
@@ -136,7 +137,7 @@ export const runsShow: Command = {
   },
 };
 
-function done(ctx: CliContext, text: string): Promise<number> {
+function done(ctx: CliContext, text: string): number {
   ctx.stdout.write(text);
-  return Promise.resolve(0);
+  return 0;
 }

@@ -3,11 +3,13 @@
  * export a `Benchmark[]` from a file beside this one and spread it into the list. Benchmarks of
  * the drivers' internals live beside the drivers and come through the factory.
  */
-import { emulatorBenchmarks, linkBenchmarks } from '../../../drivers/factory.ts';
+import { loadDriverBenchmarks } from '../../../drivers/factory.ts';
 import type { Benchmark } from '../harness.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
 import { storeBenchmarks } from './store.ts';
+
+const { emulatorBenchmarks, linkBenchmarks } = await loadDriverBenchmarks();
 
 /** All benchmarks, in the order they run. */
 export const benchmarks: readonly Benchmark[] = [
