@@ -245,8 +245,20 @@ export interface LinkEvent {
   port: string;
 }
 
+/** Health of a serial link since the driver opened it (counts since open; `rttMs` and `lineBudget` current). */
+export interface LinkCounters {
+  replies: number;
+  retries: number;
+  badLines: number;
+  reconnects: number;
+  rttMs: number;
+  lineBudget: number;
+}
+
 /** The operations a chip supports. Every operation is cancellable by unsubscribing. */
 export interface ChipDriver {
+  /** The link's counters (serial); absent on the in-process emulator. */
+  readonly linkCounters?: () => LinkCounters;
   /**
    * Link events (hot: subscribe to hear of those that happen from then on), for the run log.
    * Absent on drivers without a link (the in-process emulator).

@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { Subject } from 'rxjs';
 import type { BenchErrorCode, ChipDriver, ChipInfo } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import type { OpenChipOptions } from '../../drivers/factory.ts';
@@ -21,13 +20,12 @@ import { observe } from '../pipeline/observe.ts';
 import { exportRun } from '../store/export-run.ts';
 import type { RunRow } from '../store/run-reader.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
-import type { JobUpdate } from '../ui/job-state.ts';
-import { renderJob } from '../ui/render-job.tsx';
 import { StoreRecorder } from '../store/store-recorder.ts';
 import { chipOptionSpecs, toOpenChipOptions, withChip } from './chip-options.ts';
 import type { CliContext } from './command.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
-import { num, si } from './format.ts';
+import { duration, plural, table } from './format.ts';
+import type { RunScreen } from './run-screen.ts';
 import { freezeSeam } from './freeze-seam.ts';
 import { RunLineFormatter, recordJson } from './format-run-record.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
@@ -71,48 +69,122 @@ export async function runCampaign(args: string[], ctx: CliContext): Promise<numb
   const open = toOpenChipOptions(values, ctx.stderr);
   if (values['dry-run']) return dryRunCommand(plan, open, ctx, !!values.json);
   if (values.db === undefined) ctx.stderr.write(`no --db given: storing in ${DEFAULT_DB_PATH}\n`);
-  return withChip(open, async (driver) => {
-    const chip = await checked(driver, plan, ctx);
-    const store = Store.open(dbPath);
-    try {
-      announceCrashed(store, ctx);
-      const uuid = randomUUID();
-      const runId = store.createRun(
-        {
+  const screen = await openScreen(
+    plan.name,
+    plan.steps.map((p) => p.name),
+    open,
+    values,
+    ctx,
+  );
+  return onScreen(screen, ctx, (sctx) =>
+    withChip(open, async (driver) => {
+      const { chip, estimatesS } = await checked(driver, plan, sctx);
+      const store = Store.open(dbPath);
+      try {
+        announceCrashed(store, ctx);
+        const uuid = randomUUID();
+        const runId = store.createRun(
+          {
+            uuid,
+            campaignName: plan.name,
+            campaignText: plan.text,
+            campaignPath: file,
+            chipId: store.upsertChip(chip, open.profile),
+            connection: open.port !== undefined ? 'serial' : 'emulator',
+            port: open.port,
+            profile: open.profile,
+            seed: open.seed ?? 1,
+            clock: open.clock ?? 'wall',
+            chipState: open.chipState,
+            softwareVersion: SOFTWARE_VERSION,
+          },
+          plan.steps.map((p) => ({
+            idx: p.idx,
+            kind: p.step.kind,
+            name: p.name,
+            params: p.step,
+            units: stepRunner(p, stepSeed(plan.seed, p.idx)).units,
+          })),
+        );
+        return await execute(
+          store,
+          runId,
           uuid,
-          campaignName: plan.name,
-          campaignText: plan.text,
-          campaignPath: file,
-          chipId: store.upsertChip(chip, open.profile),
-          connection: open.port !== undefined ? 'serial' : 'emulator',
-          port: open.port,
-          profile: open.profile,
-          seed: open.seed ?? 1,
-          clock: open.clock ?? 'wall',
-          chipState: open.chipState,
-          softwareVersion: SOFTWARE_VERSION,
-        },
-        plan.steps.map((p) => ({
-          idx: p.idx,
-          kind: p.step.kind,
-          name: p.name,
-          params: p.step,
-          units: stepRunner(p, stepSeed(plan.seed, p.idx)).units,
-        })),
-      );
-      return await execute(store, runId, uuid, driver, chip, plan, undefined, values, ctx);
-    } finally {
-      store.close();
-    }
-  });
+          driver,
+          chip,
+          plan,
+          undefined,
+          values,
+          sctx,
+          screen,
+          estimatesS,
+        );
+      } finally {
+        store.close();
+      }
+    }),
+  );
 }
 
 /** Identify the chip and check the whole plan against it before anything is stored or sent. */
-async function checked(driver: ChipDriver, plan: CampaignPlan, ctx: CliContext): Promise<ChipInfo> {
+async function checked(
+  driver: ChipDriver,
+  plan: CampaignPlan,
+  ctx: CliContext,
+): Promise<{ chip: ChipInfo; estimatesS: number[] }> {
   const chip = await observe(driver.identify(), { signal: ctx.signal, first: true });
   const readout = await observe(driver.readout(), { signal: ctx.signal, first: true });
-  dryRun(plan, chip, readout);
-  return chip;
+  const report = dryRun(plan, chip, readout);
+  return { chip, estimatesS: report.steps.map((s) => s.estimateS) };
+}
+
+/** Whether the run is shown in the dashboard: on a terminal, unless --no-tui or --json. */
+function wantsTui(values: Values, ctx: CliContext): boolean {
+  return !values.json && !values['no-tui'] && ctx.stdout.isTTY === true;
+}
+
+/** The dashboard, drawn at once (before the chip is opened) when the run is shown in one. */
+async function openScreen(
+  campaign: string,
+  steps: string[],
+  open: OpenChipOptions,
+  values: Values,
+  ctx: CliContext,
+): Promise<RunScreen | undefined> {
+  if (!wantsTui(values, ctx)) return undefined;
+  const { RunScreen } = await import('./run-screen.ts');
+  return new RunScreen(`rram-bench run: ${campaign}`, steps, {
+    campaign,
+    connection: connectionText(open),
+  });
+}
+
+/** `emulator vlsi19-hfo2-256, seed 1, wall time` or the port. */
+function connectionText(open: OpenChipOptions): string {
+  return open.port !== undefined
+    ? `port ${open.port}`
+    : `emulator ${open.profile ?? 'vlsi19-hfo2-256'}, seed ${open.seed ?? 1}, ${open.clock ?? 'wall'} time`;
+}
+
+/**
+ * Run `fn` with the dashboard (if any) able to abort its start-up; a failure before the run
+ * started is shown on the dashboard before it closes.
+ */
+async function onScreen(
+  screen: RunScreen | undefined,
+  ctx: CliContext,
+  fn: (ctx: CliContext) => Promise<number>,
+): Promise<number> {
+  if (!screen) return fn(ctx);
+  const sctx = { ...ctx, signal: AbortSignal.any([ctx.signal, screen.startup.signal]) };
+  try {
+    return await fn(sctx);
+  } catch (e) {
+    await screen.close(e instanceof Error ? e.message : String(e));
+    throw e;
+  } finally {
+    await screen.close();
+  }
 }
 
 async function dryRunCommand(
@@ -133,14 +205,18 @@ async function dryRunCommand(
     return 0;
   }
   ctx.stdout.write(
-    `campaign '${plan.name}' is valid for ${report.chip.model} ${report.chip.serial}: ${plan.steps.length} steps\n`,
+    `campaign '${plan.name}' is valid for ${report.chip.model} ${report.chip.serial}: ${plural(plan.steps.length, 'step')}\n`,
   );
-  for (const s of report.report.steps)
-    ctx.stdout.write(
-      `  [${s.idx + 1}/${plan.steps.length}] ${s.name.padEnd(20)} ${String(s.units).padStart(5)} units  ≈ ${si(s.estimateS, 's')}\n`,
-    );
+  const rows = report.report.steps.map((s) => [
+    String(s.idx + 1),
+    s.name,
+    plural(s.units, 'unit'),
+    `≈ ${duration(s.estimateS)}`,
+  ]);
+  const body = table(['#', 'step', 'work', 'chip time'], rows, [0, 2, 3]);
+  ctx.stdout.write(`${body.replace(/^/gm, '  ')}\n`);
   ctx.stdout.write(
-    `estimated chip time ≈ ${si(report.report.totalS, 's')} (waits included; host time not counted)\n`,
+    `estimated chip time ≈ ${duration(report.report.totalS)} (waits included; host time not counted)\n`,
   );
   return 0;
 }
@@ -182,60 +258,72 @@ async function resumeRun(
           ...(row.clock && { clock: row.clock as 'wall' | 'virtual' }),
           ...(row.chip_state && { chipState: row.chip_state }),
         };
-  return withChip(open, async (driver) => {
-    const chip = await checked(driver, plan, ctx);
-    const store = Store.open(dbPath);
-    try {
-      announceCrashed(store, ctx);
-      const current = store.reader.findRun(row.uuid);
-      if (current.status === 'running')
-        throw new BenchError(
-          'INVALID_ARGUMENT',
-          `run ${row.uuid} is running (pid ${current.pid} on ${current.host})`,
-          { run: row.uuid },
+  const screen = await openScreen(
+    plan.name,
+    plan.steps.map((p) => p.name),
+    open,
+    values,
+    ctx,
+  );
+  return onScreen(screen, ctx, (sctx) =>
+    withChip(open, async (driver) => {
+      const { chip, estimatesS } = await checked(driver, plan, sctx);
+      const store = Store.open(dbPath);
+      try {
+        announceCrashed(store, ctx);
+        const current = store.reader.findRun(row.uuid);
+        if (current.status === 'running')
+          throw new BenchError(
+            'INVALID_ARGUMENT',
+            `run ${row.uuid} is running (pid ${current.pid} on ${current.host})`,
+            { run: row.uuid },
+          );
+        if (chip.serial !== current.chip_serial || chip.model !== current.chip_model)
+          throw new BenchError(
+            'INVALID_ARGUMENT',
+            `run ${row.uuid} ran on ${current.chip_model} ${current.chip_serial}, this chip is ${chip.model} ${chip.serial}`,
+            { run: row.uuid },
+          );
+        // An emulated chip lost its state with the process: re-derive it by replaying committed
+        // work (bit-identical in virtual time). A board keeps its conductances, and so does an
+        // emulated chip whose state file was saved when an abort closed it cleanly.
+        const replay =
+          current.connection === 'emulator' &&
+          !(current.chip_state && current.status === 'aborted');
+        const steps = store.reader.steps(current.id);
+        const resume: ResumeFrom = {
+          replay,
+          steps: new Map(
+            steps.map((s) => [
+              s.idx,
+              { completed: s.status === 'completed', checkpoint: s.checkpoint },
+            ]),
+          ),
+          committed: (idx) =>
+            store.reader.unitMeasurements(current.id, idx).map((u) => u.measurement),
+        };
+        store.resumeRun(
+          current.id,
+          `resumed from status ${current.status}${replay ? ' (replaying committed work on the emulated chip)' : ''}`,
         );
-      if (chip.serial !== current.chip_serial || chip.model !== current.chip_model)
-        throw new BenchError(
-          'INVALID_ARGUMENT',
-          `run ${row.uuid} ran on ${current.chip_model} ${current.chip_serial}, this chip is ${chip.model} ${chip.serial}`,
-          { run: row.uuid },
+        return await execute(
+          store,
+          current.id,
+          current.uuid,
+          driver,
+          chip,
+          plan,
+          resume,
+          values,
+          sctx,
+          screen,
+          estimatesS,
         );
-      // An emulated chip lost its state with the process: re-derive it by replaying committed
-      // work (bit-identical in virtual time). A board keeps its conductances, and so does an
-      // emulated chip whose state file was saved when an abort closed it cleanly.
-      const replay =
-        current.connection === 'emulator' && !(current.chip_state && current.status === 'aborted');
-      const steps = store.reader.steps(current.id);
-      const resume: ResumeFrom = {
-        replay,
-        steps: new Map(
-          steps.map((s) => [
-            s.idx,
-            { completed: s.status === 'completed', checkpoint: s.checkpoint },
-          ]),
-        ),
-        committed: (idx) =>
-          store.reader.unitMeasurements(current.id, idx).map((u) => u.measurement),
-      };
-      store.resumeRun(
-        current.id,
-        `resumed from status ${current.status}${replay ? ' (replaying committed work on the emulated chip)' : ''}`,
-      );
-      return await execute(
-        store,
-        current.id,
-        current.uuid,
-        driver,
-        chip,
-        plan,
-        resume,
-        values,
-        ctx,
-      );
-    } finally {
-      store.close();
-    }
-  });
+      } finally {
+        store.close();
+      }
+    }),
+  );
 }
 
 function announceCrashed(store: Store, ctx: CliContext): void {
@@ -255,6 +343,8 @@ async function execute(
   resume: ResumeFrom | undefined,
   values: Values,
   ctx: CliContext,
+  screen: RunScreen | undefined,
+  estimatesS: number[],
 ): Promise<number> {
   const engine = new RunEngine({
     driver,
@@ -266,9 +356,24 @@ async function execute(
     exportRun: (format, out) =>
       Promise.resolve(exportRun(store.reader, store.reader.findRun(uuid), format, out)),
   });
-  const tui = !values.json && !values['no-tui'] && ctx.stdout.isTTY === true;
-  const ui = tui ? showRun(engine, chip) : undefined;
-  if (!tui) {
+  const chipText = `${chip.model} ${chip.serial}${chip.emulated ? ' (emulated)' : ''}`;
+  if (screen) {
+    // The dashboard samples the record stream, so a slow terminal never holds up acquisition.
+    const row = store.reader.findRun(uuid);
+    screen.attach(
+      engine,
+      new RunUpdates(chipText, {
+        header: {
+          chip: chipText,
+          connection:
+            row.connection === 'serial'
+              ? `port ${row.port}`
+              : `emulator ${row.profile}, seed ${row.seed}, ${row.clock} time`,
+        },
+        estimatesS,
+      }),
+    );
+  } else {
     const lines = new RunLineFormatter();
     const freeze = freezeSeam();
     engine.records.subscribe((r) => {
@@ -282,21 +387,22 @@ async function execute(
       }
     });
   }
+  // Off the dashboard, Ctrl-C (SIGINT) aborts; on it, Ctrl-C is a key (once pauses, twice aborts).
   const onAbort = () => engine.abort('interrupted (Ctrl-C)');
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let stop: StopRecord;
   try {
-    if (ctx.signal.aborted) engine.abort('interrupted (Ctrl-C)');
+    if (ctx.signal.aborted) engine.abort(screen?.abortReason ?? 'interrupted (Ctrl-C)');
     stop = await engine.run();
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    // The record stream has completed, so the UI draws its last frame and exits.
-    await ui;
+    // The record stream has completed, so the dashboard draws its last frame and exits.
+    await screen?.close();
   }
   const counts = store.reader.counts(runId);
   if (!values.json)
     ctx.stdout.write(
-      `stored in ${store.path}: ${counts.maps} maps, ${num(counts.cells, 9)} programmed cells, ${num(counts.vectors, 9)} MVM vectors (run ${uuid})\n`,
+      `stored in ${store.path}: ${plural(counts.maps, 'map')}, ${plural(counts.cells, 'programmed cell')}, ${plural(counts.vectors, 'MVM vector')} (run ${uuid})\n`,
     );
   if (stop.status === 'completed') return ExitCode.OK;
   if (stop.status === 'aborted') return ExitCode.ABORTED;
@@ -307,27 +413,6 @@ async function execute(
   return code && code !== 'UNEXPECTED' && code in codeSet
     ? exitCodeFor(code as BenchErrorCode)
     : ExitCode.FAILURE;
-}
-
-/**
- * The run in the terminal UI: records mapped to job updates (sampled by the UI, so a slow
- * terminal never holds up acquisition); q or Ctrl-C aborts the engine (chip left idle, stop
- * record written), p pauses and resumes it between units of work.
- */
-function showRun(engine: RunEngine, chip: ChipInfo): Promise<void> {
-  const updates = new Subject<JobUpdate>();
-  const mapper = new RunUpdates(
-    `${chip.model} ${chip.serial}${chip.emulated ? ' (emulated)' : ''}`,
-  );
-  engine.records.subscribe({
-    next: (r) => mapper.updates(r).forEach((u) => updates.next(u)),
-    complete: () => updates.complete(),
-  });
-  return renderJob(updates, {
-    onAbort: () => engine.abort('aborted from the terminal (q)'),
-    onPauseToggle: () =>
-      engine.state === 'paused' || engine.state === 'pausing' ? engine.resume() : engine.pause(),
-  });
 }
 
 const codeSet: Record<BenchErrorCode, 1> = {

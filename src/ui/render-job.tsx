@@ -16,6 +16,7 @@ import {
 } from 'rxjs';
 import { initialJobState, reduceJob, type JobState, type JobUpdate } from './job-state.ts';
 import { JobApp } from './JobApp.tsx';
+import { colorWanted } from './palette.ts';
 
 /** Options of renderJob. */
 export interface RenderJobOptions {
@@ -23,10 +24,16 @@ export interface RenderJobOptions {
   stdout?: NodeJS.WriteStream;
   /** Terminal input for keys. Default process.stdin. */
   stdin?: NodeJS.ReadStream;
-  /** Called on q or Ctrl-C. */
-  onAbort?: () => void;
+  /** Abort the job (a then y, q while running, Ctrl-C twice); `reason` says which. */
+  onAbort?: (reason: string) => void;
   /** Called on p. */
   onPauseToggle?: () => void;
+  /** Called on the first Ctrl-C: pause at the next checkpoint. */
+  onPause?: () => void;
+  /** The job clock the updates are stamped with (ms). Default `performance.now`. */
+  now?: () => number;
+  /** Colour. Default: unless NO_COLOR is set. */
+  color?: boolean;
   /** Least time between two frames (ms). Default 100. */
   frameMs?: number;
   /** Scheduler of the frame sampling (tests). Default asyncScheduler. */
@@ -62,6 +69,9 @@ export async function renderJob(
       initial={initialJobState()}
       onAbort={options.onAbort}
       onPauseToggle={options.onPauseToggle}
+      onPause={options.onPause}
+      {...(options.now && { now: options.now })}
+      color={options.color ?? colorWanted()}
       interactive={stdin.isTTY === true}
     />,
     { stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false },

@@ -1,0 +1,41 @@
+/** The programming-error histogram: one bar per bin over ±2 µS, its axis, and rms / in-tolerance. */
+import { Box, Text } from 'ink';
+import { count, num } from '../cli/format.ts';
+import type { ErrorHistogram } from './error-histogram.ts';
+import { BINS, RANGE_MICRO_S } from './error-histogram.ts';
+import { DIVERGING, level } from './palette.ts';
+import { sparkline } from './sparkline.ts';
+
+/** Props of ErrorHistogramView. */
+export interface ErrorHistogramViewProps {
+  errors?: ErrorHistogram;
+  width: number;
+  color: boolean;
+}
+
+/** The histogram, or nothing before any cell was programmed. */
+export function ErrorHistogramView({ errors, width, color }: ErrorHistogramViewProps) {
+  if (!errors || errors.total === 0) return null;
+  const max = Math.max(...errors.counts);
+  const bars = sparkline(errors.counts, 0, max);
+  const axis =
+    `−${RANGE_MICRO_S}`.padEnd(BINS / 2) + `0`.padEnd(BINS / 2 - 2) + `+${RANGE_MICRO_S}`;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate">
+        {[...bars].map((b, i) => (
+          <Text
+            key={i}
+            color={color ? DIVERGING[level(i, 0, BINS - 1, DIVERGING.length)] : undefined}
+          >
+            {b}
+          </Text>
+        ))}
+        <Text dimColor>{` error, µS: ${axis}`}</Text>
+      </Text>
+      <Text wrap="truncate" dimColor>
+        {`rms ${num(errors.rmsMicroS)} µS · ${num(errors.inTolerance * 100)}% within ±1 µS · ${count(errors.total)} cells`}
+      </Text>
+    </Box>
+  );
+}
