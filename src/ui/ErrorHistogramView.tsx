@@ -18,8 +18,6 @@ export function ErrorHistogramView({ errors, width, color }: ErrorHistogramViewP
   if (!errors || errors.total === 0) return null;
   const max = Math.max(...errors.counts);
   const bars = sparkline(errors.counts, 0, max);
-  const axis =
-    `−${RANGE_MICRO_S}`.padEnd(BINS / 2) + `0`.padEnd(BINS / 2 - 2) + `+${RANGE_MICRO_S}`;
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
@@ -31,10 +29,10 @@ export function ErrorHistogramView({ errors, width, color }: ErrorHistogramViewP
             {b}
           </Text>
         ))}
-        <Text dimColor>{` error, µS: ${axis}`}</Text>
+        <Text dimColor>{` error −${RANGE_MICRO_S}…+${RANGE_MICRO_S} µS`}</Text>
       </Text>
       <Text wrap="truncate" dimColor>
-        {`rms ${num(errors.rmsMicroS)} µS · ${num(errors.inTolerance * 100)}% within ±1 µS · ${count(errors.total)} cells`}
+        {`${num(errors.inTolerance * 100)}% within ±1 µS · rms ${num(errors.rmsMicroS)} µS · ${count(errors.total)} cells`}
       </Text>
     </Box>
   );

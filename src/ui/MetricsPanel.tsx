@@ -3,7 +3,7 @@
  * loop's `accuracy.<stage>` values with a sparkline across its rounds.
  */
 import { Box, Text } from 'ink';
-import { num } from '../cli/format.ts';
+import { duration, num, si } from '../cli/format.ts';
 import type { JobState, MetricView } from './job-state.ts';
 import { sparkline } from './sparkline.ts';
 
@@ -17,8 +17,14 @@ export interface MetricsPanelProps {
 
 /** `accuracy.final 98.7%`, `error_rms_micro_s 0.42 µS`. */
 export function metricText(m: MetricView): string {
-  const pct = m.unit === 'fraction' || m.unit === '' ? /accuracy|fraction/.test(m.name) : false;
-  const value = pct ? `${num(m.value * 100)}%` : `${num(m.value)}${m.unit ? ` ${m.unit}` : ''}`;
+  const pct = m.unit === 'fraction' || (m.unit === '' && /accuracy|fraction/.test(m.name));
+  const value = pct
+    ? `${num(m.value * 100)}%`
+    : m.unit === 'J' || m.unit === 'W'
+      ? si(m.value, m.unit)
+      : m.unit === 's'
+        ? duration(m.value)
+        : `${num(m.value)}${m.unit ? ` ${m.unit}` : ''}`;
   return `${m.name} ${value}`;
 }
 
