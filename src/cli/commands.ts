@@ -11,6 +11,7 @@ import { helpCommand } from './help.ts';
 import { ports } from './ports.ts';
 import { run } from './run.ts';
 import { runsLs, runsShow } from './runs.ts';
+import { view } from './view.ts';
 
 /** All commands. */
 export const commands: readonly Command[] = [
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   run,
   runsLs,
   runsShow,
+  view,
   exportCommand,
   campaignSchema,
   emulate,

@@ -78,3 +78,25 @@ export async function renderJob(
   );
   await instance.waitUntilExit();
 }
+
+/**
+ * Show ready-made states (a stored run, `rram-bench view`) until they complete or the user
+ * quits with q; resolves when the UI has exited.
+ */
+export async function renderStates(
+  states: Observable<JobState>,
+  options: Pick<RenderJobOptions, 'stdout' | 'stdin' | 'now' | 'color'> = {},
+): Promise<void> {
+  const stdin = options.stdin ?? process.stdin;
+  const instance = render(
+    <JobApp
+      states={states}
+      initial={initialJobState()}
+      {...(options.now && { now: options.now })}
+      color={options.color ?? colorWanted()}
+      interactive={stdin.isTTY === true}
+    />,
+    { stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+  );
+  await instance.waitUntilExit();
+}
