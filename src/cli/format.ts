@@ -101,7 +101,8 @@ export function quantity(key: string, value: unknown): string {
   if (typeof value !== 'number') return typeof value === 'string' ? value : JSON.stringify(value);
   if (/MicroS$|_micro_s$/.test(key)) return `${num(value)} µS`;
   if (/(^|[a-z])J$|_j$/.test(key)) return si(value, 'J');
-  if (/(Time|At)S$|_s$|Seconds$/.test(key)) return duration(value);
+  if (/[a-z]S$|_s$|Seconds$/.test(key)) return duration(value);
+  if (/[a-z]V$|_v$/.test(key)) return si(value, 'V');
   if (/Ms$|_ms$/.test(key)) return duration(value / 1000);
   if (/(Fraction|accuracy|Accuracy|Relative|Spread)$|fraction$|^accuracy/.test(key))
     return `${num(value * 100)}%`;

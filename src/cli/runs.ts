@@ -3,7 +3,8 @@ import { BenchError } from '../../drivers/driver.ts';
 import { DEFAULT_DB_PATH } from '../store/default-db-path.ts';
 import { openRunReader } from './open-run-reader.ts';
 import type { CliContext, Command } from './command.ts';
-import { num, table } from './format.ts';
+import { count, duration, plural, quantity, table } from './format.ts';
+import { metricText } from './metric-text.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 
 const options = { db: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -84,7 +85,8 @@ export const runsShow: Command = {
     const reader = await openRunReader(values.db ?? DEFAULT_DB_PATH, ctx.stderr);
     try {
       const r = reader.findRun(positionals[0]!);
-      const steps = reader.steps(r.id).map((s) => ({
+      const rawSteps = reader.steps(r.id);
+      const steps = rawSteps.map((s) => ({
         idx: s.idx,
         name: s.name,
         kind: s.kind,
@@ -109,24 +111,40 @@ export const runsShow: Command = {
         `chip      ${r.chip_model ?? '?'} ${r.chip_serial ?? ''} via ${r.connection === 'serial' ? r.port : `emulator (profile ${r.profile}, seed ${r.seed}, ${r.clock} time)`}`,
         `host      ${r.host}, rram-bench ${r.software_version}${r.resumes ? `, resumed ${r.resumes}×` : ''}`,
         `time      ${r.started_at} → ${r.ended_at ?? '…'}`,
-        `stored    ${counts.maps} maps, ${num(counts.cells, 9)} programmed cells, ${num(counts.vectors, 9)} MVM vectors in ${counts.batches} batches`,
+        `stored    ${plural(counts.maps, 'map')}, ${plural(counts.cells, 'programmed cell')}, ${plural(counts.vectors, 'MVM vector')} in ${plural(counts.batches, 'batch', 'batches')}`,
         '',
         table(
-          ['#', 'step', 'status', 'done'],
-          steps.map((s) => [String(s.idx + 1), s.name, s.status, `${s.checkpoint}/${s.units}`]),
-          [0],
+          ['#', 'step', 'status', 'units', 'time'],
+          rawSteps.map((s) => [
+            String(s.idx + 1),
+            s.name,
+            s.status,
+            `${count(s.checkpoint)}/${count(s.units)}`,
+            s.started_at && s.ended_at
+              ? duration((Date.parse(s.ended_at) - Date.parse(s.started_at)) / 1000)
+              : '',
+          ]),
+          [0, 3, 4],
         ),
         '',
-        ...(metrics.length
-          ? [
-              'metrics',
-              ...metrics.map(
-                (m) =>
-                  `  [${m.stepIdx + 1}] ${m.name} = ${num(m.value, 4)}${m.unit ? ` ${m.unit}` : ''}`,
-              ),
-              '',
-            ]
-          : []),
+        ...steps.flatMap((s) => {
+          const entries = Object.entries((s.summary ?? {}) as Record<string, unknown>).filter(
+            ([, v]) => v !== null && typeof v !== 'object',
+          );
+          const ms = metrics.filter((m) => m.stepIdx === s.idx);
+          if (entries.length === 0 && ms.length === 0) return [];
+          return [
+            `[${s.idx + 1}] ${s.name}`,
+            ...(entries.length ? wrap(entries.map(([k, v]) => `${k} ${quantity(k, v)}`)) : []),
+            ...(ms.length
+              ? wrap(
+                  ms.map((m) => metricText({ name: m.name, value: m.value, unit: m.unit })),
+                  'metrics: ',
+                )
+              : []),
+          ];
+        }),
+        '',
         'events',
         ...events.map((e) => `  ${e.at}  ${e.kind}${e.code ? ` [${e.code}]` : ''}: ${e.message}`),
       ];
@@ -140,4 +158,18 @@ export const runsShow: Command = {
 function done(ctx: CliContext, text: string): number {
   ctx.stdout.write(text);
   return 0;
+}
+
+/** `items` joined by ` · ` in lines of at most 96 characters, indented under a step. */
+function wrap(items: string[], lead = ''): string[] {
+  const lines: string[] = [];
+  let line = `    ${lead}`;
+  for (const item of items) {
+    if (line.trim() !== lead.trim() && line.length + 3 + item.length > 96) {
+      lines.push(line);
+      line = `    ${' '.repeat(lead.length)}${item}`;
+    } else line = line.trim() === lead.trim() ? `${line}${item}` : `${line} · ${item}`;
+  }
+  lines.push(line);
+  return lines;
 }

@@ -48,7 +48,8 @@ export interface DemoReport {
   region: { row: number; col: number; rows: number; cols: number };
   form: { cells: number; formed: number; pulsesMean: number };
   program: { toleranceMicroS: number; converged: number; pulsesMean: number; pulsesMax: number };
-  read: { average: number; withinTolerance: number; errorRmsMicroS: number };
+  /** `afterS`: host time from the end of write-verify to the read-back (s); the cells relax in it. */
+  read: { average: number; withinTolerance: number; errorRmsMicroS: number; afterS: number };
   mvm: {
     batch: number;
     precisionBits: number;
@@ -141,6 +142,7 @@ async function demo(
   const tolerance = options.toleranceMicroS ?? 1;
   const window = chip.conductanceWindowMicroS;
   const targets = patternTargets(size, Math.max(1, window.min), Math.min(40, window.max));
+  let verifiedAt = performance.now();
   await step('program', async () => {
     const event = await observe(
       driver.program({ region, targetsMicroS: targets, toleranceMicroS: tolerance }),
@@ -160,11 +162,13 @@ async function demo(
       pulsesMean: sum(p.pulses) / cells,
       pulsesMax: Math.max(...p.pulses),
     };
+    verifiedAt = performance.now();
   });
 
   await step('read', async () => {
     const average = Math.min(4, chip.limits.maxReadAverage);
     const map = await observe(driver.read({ region, average }), { signal, first: true });
+    const afterS = (performance.now() - verifiedAt) / 1000;
     let within = 0;
     let sq = 0;
     for (let i = 0; i < cells; i++) {
@@ -172,7 +176,12 @@ async function demo(
       if (Math.abs(err) <= tolerance) within++;
       sq += err * err;
     }
-    r.read = { average, withinTolerance: within / cells, errorRmsMicroS: Math.sqrt(sq / cells) };
+    r.read = {
+      average,
+      withinTolerance: within / cells,
+      errorRmsMicroS: Math.sqrt(sq / cells),
+      afterS,
+    };
   });
 
   await step('mvm', async () => {

@@ -3,8 +3,9 @@
  * loop's `accuracy.<stage>` values with a sparkline across its rounds.
  */
 import { Box, Text } from 'ink';
-import { duration, num, si } from '../cli/format.ts';
-import type { JobState, MetricView } from './job-state.ts';
+import { num } from '../cli/format.ts';
+import { metricText } from '../cli/metric-text.ts';
+import type { JobState } from './job-state.ts';
 import { sparkline } from './sparkline.ts';
 
 /** Props of MetricsPanel. */
@@ -13,19 +14,6 @@ export interface MetricsPanelProps {
   width: number;
   /** Most lines to use. */
   height: number;
-}
-
-/** `accuracy.final 98.7%`, `error_rms_micro_s 0.42 µS`. */
-export function metricText(m: MetricView): string {
-  const pct = m.unit === 'fraction' || (m.unit === '' && /accuracy|fraction/.test(m.name));
-  const value = pct
-    ? `${num(m.value * 100)}%`
-    : m.unit === 'J' || m.unit === 'W'
-      ? si(m.value, m.unit)
-      : m.unit === 's'
-        ? duration(m.value)
-        : `${num(m.value)}${m.unit ? ` ${m.unit}` : ''}`;
-  return `${m.name} ${value}`;
 }
 
 export function MetricsPanel({ state, width, height }: MetricsPanelProps) {
