@@ -1,4 +1,4 @@
-/** The programming-error histogram: one bar per bin over ±2 µS, its axis, and rms / in-tolerance. */
+/** The programming-error histogram: one bar per bin over ±2 µS, the cells, in-tolerance share and rms. */
 import { Box, Text } from 'ink';
 import { count, num } from '../cli/format.ts';
 import type { ErrorHistogram } from './error-histogram.ts';
@@ -29,10 +29,10 @@ export function ErrorHistogramView({ errors, width, color }: ErrorHistogramViewP
             {b}
           </Text>
         ))}
-        <Text dimColor>{` error −${RANGE_MICRO_S}…+${RANGE_MICRO_S} µS`}</Text>
+        <Text dimColor>{` ${count(errors.total)} cells`}</Text>
       </Text>
       <Text wrap="truncate" dimColor>
-        {`${num(errors.inTolerance * 100)}% within ±1 µS · rms ${num(errors.rmsMicroS)} µS · ${count(errors.total)} cells`}
+        {`${num(errors.inTolerance * 100)}% in ±1 µS · rms ${num(errors.rmsMicroS)} µS`}
       </Text>
     </Box>
   );

@@ -6,7 +6,7 @@
  * whether or not a frame is drawn, so a slow terminal cannot slow acquisition.
  */
 import { useApp, useInput, useStdout } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { asyncScheduler, interval, type Observable, type SchedulerLike } from 'rxjs';
 import type { HeatView } from './heat-canvas.ts';
 import type { JobState } from './job-state.ts';
@@ -70,10 +70,14 @@ export function JobApp({
   const [state, setState] = useState(initial);
   const [ended, setEnded] = useState<{ error?: Error }>();
   const [clock, setClock] = useState(now);
-  const [view, setView] = useState(0);
-  const [help, setHelp] = useState(false);
-  const [confirm, setConfirm] = useState(false);
-  const [interrupts, setInterrupts] = useState(0);
+  // Key state lives in a ref: several keys can arrive before the next render, and each must
+  // see what the one before did (a state variable would hand the handler a stale copy).
+  const keys = useRef({ view: 0, help: false, confirm: false, interrupts: 0 });
+  const [, redraw] = useState(0);
+  const set = (patch: Partial<typeof keys.current>) => {
+    keys.current = { ...keys.current, ...patch };
+    redraw((n) => n + 1);
+  };
   const size = useTerminalSize();
   useEffect(() => {
     const sub = states.subscribe({
@@ -97,30 +101,31 @@ export function JobApp({
   const running = state.outcome === undefined && onAbort !== undefined;
   useInput(
     (input, key) => {
+      const k = keys.current;
       if (key.ctrl && input === 'c') {
-        const n = interrupts + 1;
-        setInterrupts(n);
+        const n = k.interrupts + 1;
+        set({ interrupts: n });
         if (!running) (onQuit ?? exit)();
         else if (n === 1 && onPause) onPause();
         else onAbort('interrupted (Ctrl-C twice)');
         return;
       }
-      if (help) {
-        setHelp(false);
+      if (k.help) {
+        set({ help: false });
         return;
       }
-      if (confirm) {
-        setConfirm(false);
+      if (k.confirm) {
+        set({ confirm: false });
         if (input === 'y' || input === 'Y') onAbort?.('aborted from the terminal (a)');
         return;
       }
       if (input === 'q') {
         if (running) onAbort('quit from the terminal (q)');
         else (onQuit ?? exit)();
-      } else if (input === 'a' && running) setConfirm(true);
+      } else if (input === 'a' && running) set({ confirm: true });
       else if (input === 'p') onPauseToggle?.();
-      else if (input === 'v') setView((v) => (v + 1) % VIEWS.length);
-      else if (input === '?') setHelp(true);
+      else if (input === 'v') set({ view: (k.view + 1) % VIEWS.length });
+      else if (input === '?') set({ help: true });
     },
     { isActive: interactive },
   );
@@ -128,12 +133,12 @@ export function JobApp({
     <JobView
       state={state}
       now={clock}
-      view={VIEWS[view]}
+      view={VIEWS[keys.current.view]}
       columns={size.columns}
       rows={size.rows}
       color={color}
-      confirmAbort={confirm}
-      help={help}
+      confirmAbort={keys.current.confirm}
+      help={keys.current.help}
       keys={{ pause: onPauseToggle !== undefined, abort: onAbort !== undefined }}
     />
   );

@@ -9,7 +9,7 @@ import { Header } from './Header.tsx';
 import type { HeatView } from './heat-canvas.ts';
 import { HeatMap } from './HeatMap.tsx';
 import type { JobState } from './job-state.ts';
-import { LinkPanel } from './LinkPanel.tsx';
+import { LinkPanel, linkPanelHeight } from './LinkPanel.tsx';
 import { MetricsPanel } from './MetricsPanel.tsx';
 import { StepsPanel } from './StepsPanel.tsx';
 
@@ -107,7 +107,7 @@ export function JobView({
   const leftW = width - rightW - 2;
   const mainH = Math.max(7, Math.min(40, Math.floor((rows - 8) * 0.7)));
   const metricsH = state.metrics.length + state.accuracy.length > 0 ? (rows > 30 ? 4 : 2) : 0;
-  const linkH = state.link ? 1 : 0;
+  const linkH = linkPanelHeight(state.link, width);
   const logH = Math.max(
     1,
     Math.min(rows > 30 ? 16 : 8, rows - 1 - (2 + linkH + 1 + mainH + metricsH + 1)),
@@ -118,7 +118,7 @@ export function JobView({
   return (
     <Box flexDirection="column" paddingX={1} width={width + 2}>
       <Header state={state} now={now} color={color} />
-      <LinkPanel link={state.link} color={color} />
+      <LinkPanel link={state.link} color={color} width={width} />
       {help ? (
         <Box flexDirection="column" marginTop={1} height={mainH}>
           {HELP.map((l) => (

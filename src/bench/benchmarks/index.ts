@@ -5,6 +5,7 @@
  */
 import { loadDriverBenchmarks } from '../../../drivers/factory.ts';
 import type { Benchmark } from '../harness.ts';
+import { cliBenchmarks } from './cli.ts';
 import { inferBenchmarks } from './infer.ts';
 import { programBenchmarks } from './program.ts';
 import { storeBenchmarks } from './store.ts';
@@ -18,4 +19,5 @@ export const benchmarks: readonly Benchmark[] = [
   ...programBenchmarks,
   ...linkBenchmarks,
   ...storeBenchmarks,
+  ...cliBenchmarks,
 ];
