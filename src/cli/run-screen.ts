@@ -22,6 +22,8 @@ export class RunScreen {
   private closed = false;
   /** Aborted when the user aborts before the engine runs. */
   readonly startup = new AbortController();
+  /** p was pressed before the engine existed: pause it at its first checkpoint. */
+  private pendingPause = false;
   /** How the user asked to abort, for the run log. */
   abortReason: string | undefined;
 
@@ -30,11 +32,14 @@ export class RunScreen {
       onAbort: (reason) => this.abort(reason),
       onPauseToggle: () => {
         const e = this.engine;
-        if (!e) return;
-        if (e.state === 'paused' || e.state === 'pausing') e.resume();
+        if (!e) this.pendingPause = !this.pendingPause;
+        else if (e.state === 'paused' || e.state === 'pausing') e.resume();
         else e.pause();
       },
-      onPause: () => this.engine?.pause(),
+      onPause: () => {
+        if (this.engine) this.engine.pause();
+        else this.pendingPause = true;
+      },
     });
     this.updates.next({ kind: 'job', title, steps, header, at: performance.now() });
     this.updates.next({ kind: 'log', text: 'opening the chip and checking the plan against it' });
@@ -63,6 +68,16 @@ export class RunScreen {
         void this.close();
       },
     });
+    if (!this.startup.signal.aborted && this.pendingPause) {
+      // The engine pauses from `running`: ask once it has started (subscribed after the
+      // dashboard's mapper, so the dashboard sees `running` before `pausing`).
+      const sub = engine.records.subscribe((r) => {
+        if (r.type === 'state' && r.state === 'running') {
+          sub.unsubscribe();
+          engine.pause();
+        }
+      });
+    }
   }
 
   /** End the screen (with a failure line when the run never started); resolves when it is gone. */

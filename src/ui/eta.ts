@@ -49,7 +49,11 @@ export function jobEtaS(state: JobState, now: number): number | undefined {
   for (let i = 0; i < state.steps.length; i++) {
     const s = state.steps[i]!;
     if (s.status === 'running') {
-      const eta = stepEtaS(s, now);
+      // Before the step has measured its own pace, its estimate less the time it has run.
+      const est = state.estimatesS?.[i];
+      const eta =
+        stepEtaS(s, now) ??
+        (est !== undefined ? Math.max(0, est - stepActiveMs(s, now) / 1000) : undefined);
       if (eta === undefined) return undefined;
       left += eta;
     } else if (s.status === 'pending') {
