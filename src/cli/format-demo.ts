@@ -41,7 +41,7 @@ export function describeDemoStep(step: DemoStep, r: Partial<DemoReport>): string
         : '';
     case 'read':
       return read
-        ? `read back ${duration(read.afterS)} after write-verify (average of ${read.average}): ` +
+        ? `read back after write-verify (average of ${read.average}): ` +
             `${pct(read.withinTolerance)} within tolerance, RMS error ${num(read.errorRmsMicroS)} µS — ` +
             `lower than converged because the cells relaxed after their last verify`
         : '';

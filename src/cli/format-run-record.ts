@@ -4,7 +4,7 @@
  */
 import type { RunRecord, StepOutline } from '../campaign/run-record.ts';
 import type { Measurement } from '../store/measurement.ts';
-import { count, duration, quantity } from './format.ts';
+import { count, duration, plural, quantity } from './format.ts';
 
 /** Units of a step whose `committed` lines are always printed (32). */
 export const ALWAYS_UNITS = 32;
@@ -37,7 +37,7 @@ export class RunLineFormatter {
         this.steps = r.steps;
         const done = r.steps.filter((s) => s.completed).length;
         const resumed = r.resumed
-          ? ` — resumed: ${done} steps done${r.replay ? ', replaying committed work on the emulated chip' : ''}`
+          ? ` — resumed: ${plural(done, 'step')} done${r.replay ? ', replaying committed work on the emulated chip' : ''}`
           : '';
         return `run ${r.runUuid}: campaign '${r.campaign}', ${r.steps.length} steps${resumed}`;
       }

@@ -48,8 +48,7 @@ export interface DemoReport {
   region: { row: number; col: number; rows: number; cols: number };
   form: { cells: number; formed: number; pulsesMean: number };
   program: { toleranceMicroS: number; converged: number; pulsesMean: number; pulsesMax: number };
-  /** `afterS`: host time from the end of write-verify to the read-back (s); the cells relax in it. */
-  read: { average: number; withinTolerance: number; errorRmsMicroS: number; afterS: number };
+  read: { average: number; withinTolerance: number; errorRmsMicroS: number };
   mvm: {
     batch: number;
     precisionBits: number;
@@ -142,7 +141,6 @@ async function demo(
   const tolerance = options.toleranceMicroS ?? 1;
   const window = chip.conductanceWindowMicroS;
   const targets = patternTargets(size, Math.max(1, window.min), Math.min(40, window.max));
-  let verifiedAt = performance.now();
   await step('program', async () => {
     const event = await observe(
       driver.program({ region, targetsMicroS: targets, toleranceMicroS: tolerance }),
@@ -162,13 +160,11 @@ async function demo(
       pulsesMean: sum(p.pulses) / cells,
       pulsesMax: Math.max(...p.pulses),
     };
-    verifiedAt = performance.now();
   });
 
   await step('read', async () => {
     const average = Math.min(4, chip.limits.maxReadAverage);
     const map = await observe(driver.read({ region, average }), { signal, first: true });
-    const afterS = (performance.now() - verifiedAt) / 1000;
     let within = 0;
     let sq = 0;
     for (let i = 0; i < cells; i++) {
@@ -180,7 +176,6 @@ async function demo(
       average,
       withinTolerance: within / cells,
       errorRmsMicroS: Math.sqrt(sq / cells),
-      afterS,
     };
   });
 

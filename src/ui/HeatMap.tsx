@@ -5,6 +5,7 @@
  * colour one shade glyph per character.
  */
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import type { HeatCanvas, HeatView } from './heat-canvas.ts';
 import { resample } from './heat-canvas.ts';
 import { DIVERGING, SEQUENTIAL, SHADES, level } from './palette.ts';
@@ -19,6 +20,8 @@ export interface HeatMapProps {
   /** Lines of map (≥ 1), besides the title and legend lines. */
   height: number;
   color: boolean;
+  /** The canvas's `version` when drawn (the canvas itself is mutated in place). */
+  canvasVersion?: number;
 }
 
 /** The scale of a view: conductances from 0 to at least 40 µS, errors over ±2 µS. */
@@ -44,36 +47,56 @@ export function fitSize(
   };
 }
 
-interface Run {
-  text: string;
-  fg?: string;
-  bg?: string;
+/** `#rrggbb` as a 24-bit SGR colour: foreground (38) or background (48). */
+function sgr(hex: string, layer: 38 | 48): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `\x1b[${layer};2;${(n >> 16) & 255};${(n >> 8) & 255};${n & 255}m`;
 }
 
-/** One map line as runs of equal colours (fewer Text nodes to draw). */
+/**
+ * One map line as a single pre-coloured string (24-bit colour escapes, colour changes only
+ * where the colour does): one text node per line keeps a frame cheap to lay out and draw.
+ */
 function colourLine(
   top: number[],
   bottom: (number | undefined)[],
   scale: readonly string[],
-): Run[] {
-  const runs: Run[] = [];
+): string {
+  let out = '';
+  let fg = -2;
+  let bg = -2;
   for (let x = 0; x < top.length; x++) {
     const t = top[x]!;
-    const b = bottom[x];
-    let cell: Run;
-    if (t >= 0 && b !== undefined && b >= 0) cell = { text: '▀', fg: scale[t], bg: scale[b] };
-    else if (t >= 0) cell = { text: '▀', fg: scale[t] };
-    else if (b !== undefined && b >= 0) cell = { text: '▄', fg: scale[b] };
-    else cell = { text: ' ' };
-    const last = runs.at(-1);
-    if (last && last.fg === cell.fg && last.bg === cell.bg) last.text += cell.text;
-    else runs.push(cell);
+    const b = bottom[x] ?? -1;
+    const [ch, f, g] = t >= 0 ? ['▀', t, b] : b >= 0 ? ['▄', b, -1] : [' ', -1, -1];
+    if (f !== fg || g !== bg) {
+      out += '\x1b[0m';
+      if (f >= 0) out += sgr(scale[f]!, 38);
+      if (g >= 0) out += sgr(scale[g]!, 48);
+      fg = f;
+      bg = g;
+    }
+    out += ch;
   }
-  return runs;
+  return `${out}\x1b[0m`;
 }
 
-/** The heat-map with title and legend. */
-export function HeatMap({ canvas, view, width, height, color }: HeatMapProps) {
+/**
+ * The heat-map with title and legend. Memoised on the canvas's version: a frame that only moves
+ * the clock does not redraw the map (drawing costs the acquisition thread time).
+ */
+export const HeatMap = memo(
+  HeatMapFrame,
+  (a, b) =>
+    a.canvas === b.canvas &&
+    a.canvasVersion === b.canvasVersion &&
+    a.view === b.view &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.color === b.color,
+);
+
+function HeatMapFrame({ canvas, view, width, height, color }: HeatMapProps) {
   if (!canvas)
     return (
       <Box flexDirection="column" width={width}>
@@ -86,7 +109,7 @@ export function HeatMap({ canvas, view, width, height, color }: HeatMapProps) {
   const { w, h } = fitSize(region.rows, region.cols, width, height);
   const scale = view === 'error' ? DIVERGING : SEQUENTIAL;
   const title = `${view}${view === 'error' ? ' (measured − target)' : ''} · rows ${region.row}–${region.row + region.rows - 1} × cols ${region.col}–${region.col + region.cols - 1}`;
-  const lines: Run[][] = [];
+  const lines: string[] = [];
   if (color) {
     const px = resample(values, region.rows, region.cols, h, w);
     const lv = (v: number) => (Number.isFinite(v) ? level(v, lo, hi, scale.length) : -1);
@@ -105,7 +128,7 @@ export function HeatMap({ canvas, view, width, height, color }: HeatMapProps) {
         const v = px[y * w + x]!;
         text += Number.isFinite(v) ? SHADES[level(v, lo, hi, SHADES.length)] : '·';
       }
-      lines.push([{ text }]);
+      lines.push(text);
     }
   }
   const unit = (v: number) => `${v > 0 && view === 'error' ? '+' : ''}${v} µS`;
@@ -114,26 +137,12 @@ export function HeatMap({ canvas, view, width, height, color }: HeatMapProps) {
       <Text wrap="truncate" dimColor>
         {title}
       </Text>
-      {lines.map((runs, i) => (
-        <Text key={i}>
-          {runs.map((r, j) => (
-            <Text key={j} color={r.fg} backgroundColor={r.bg}>
-              {r.text}
-            </Text>
-          ))}
-        </Text>
+      {lines.map((line, i) => (
+        <Text key={i}>{line}</Text>
       ))}
       <Text wrap="truncate">
         {`${unit(lo)} `}
-        {color ? (
-          scale.map((c, i) => (
-            <Text key={i} color={c}>
-              █
-            </Text>
-          ))
-        ) : (
-          <Text>{SHADES.join('')}</Text>
-        )}
+        {color ? `${scale.map((c) => `${sgr(c, 38)}█`).join('')}\x1b[0m` : SHADES.join('')}
         {` ${unit(hi)}`}
       </Text>
     </Box>

@@ -29,7 +29,7 @@ export interface JobAppProps {
   interactive: boolean;
   /** The job clock (ms), the same the updates are stamped with. Default `performance.now`. */
   now?: () => number;
-  /** Clock redraw period (ms). Default 500. */
+  /** Clock redraw period (ms). Default 1,000. */
   tickMs?: number;
   /** Scheduler of the clock (tests). Default asyncScheduler. */
   scheduler?: SchedulerLike;
@@ -62,7 +62,7 @@ export function JobApp({
   onQuit,
   interactive,
   now = () => performance.now(),
-  tickMs = 500,
+  tickMs = 1000,
   scheduler = asyncScheduler,
   color = true,
 }: JobAppProps) {

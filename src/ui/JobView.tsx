@@ -131,12 +131,18 @@ export function JobView({
           <Box flexDirection="column" marginLeft={2} width={rightW}>
             <HeatMap
               canvas={state.canvas}
+              canvasVersion={state.canvas?.version}
               view={view}
               width={rightW}
               height={mapLines}
               color={color}
             />
-            <ErrorHistogramView errors={state.errors} width={rightW} color={color} />
+            <ErrorHistogramView
+              errors={state.errors}
+              total={state.errors?.total}
+              width={rightW}
+              color={color}
+            />
           </Box>
         </Box>
       )}

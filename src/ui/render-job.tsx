@@ -34,7 +34,7 @@ export interface RenderJobOptions {
   now?: () => number;
   /** Colour. Default: unless NO_COLOR is set. */
   color?: boolean;
-  /** Least time between two frames (ms). Default 100. */
+  /** Least time between two frames (ms). Default 500: a frame costs the acquisition thread tens of ms. */
   frameMs?: number;
   /** Scheduler of the frame sampling (tests). Default asyncScheduler. */
   scheduler?: SchedulerLike;
@@ -65,7 +65,7 @@ export async function renderJob(
   const stdin = options.stdin ?? process.stdin;
   const instance = render(
     <JobApp
-      states={sampleJob(updates, options.frameMs ?? 100, options.scheduler)}
+      states={sampleJob(updates, options.frameMs ?? 500, options.scheduler)}
       initial={initialJobState()}
       onAbort={options.onAbort}
       onPauseToggle={options.onPauseToggle}

@@ -48,7 +48,7 @@ steps:
     pattern: { kind: prototypes, classes: 8, seed: 7 }
   - kind: infer
     region: { row: 0, col: 0, rows: 64, cols: 16 }
-    dataset: { kind: synthetic, samples: 16384, classes: 8, seed: 7 }
+    dataset: { kind: synthetic, samples: 65536, classes: 8, seed: 7 }
     batch: 64
     decode: columns
 `;
