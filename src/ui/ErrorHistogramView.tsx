@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { count, num } from '../cli/format.ts';
 import type { ErrorHistogram } from './error-histogram.ts';
-import { BINS, RANGE_MICRO_S } from './error-histogram.ts';
+import { BINS } from './error-histogram.ts';
 import { DIVERGING, level } from './palette.ts';
 import { sparkline } from './sparkline.ts';
 
