@@ -355,5 +355,12 @@ export class BenchError extends Error {
 
 /** True when `e` is a BenchError, optionally with the given code. */
 export function isBenchError(e: unknown, code?: BenchErrorCode): e is BenchError {
-  return e instanceof BenchError && (code === undefined || e.code === code);
+  // By name as well as by class: a module loaded twice (the TypeScript loader's dynamic
+  // imports, a bundle beside its sources) has two BenchError classes, one error kind.
+  const like =
+    e instanceof BenchError ||
+    (e instanceof Error &&
+      e.name === 'BenchError' &&
+      typeof (e as { code?: unknown }).code === 'string');
+  return like && (code === undefined || (e as BenchError).code === code);
 }

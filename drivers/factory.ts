@@ -14,9 +14,11 @@ import {
 import { EmulatorDriver } from './emulator/emulator-driver.ts';
 import { listProfiles, loadProfile } from './emulator/profile.ts';
 import type { LinkFaults } from './serial/faults/faults.ts';
-import { serveStdio } from './serial/transport/serve-stdio.ts';
-import { startPty } from './serial/transport/start-pty.ts';
-import { SerialDriver } from './serial/host/serial-driver.ts';
+import type { emulatorBenchmarks as EmulatorBenchmarks } from './emulator/benchmarks.ts';
+import type { linkBenchmarks as LinkBenchmarks } from './serial/benchmarks.ts';
+import type { ConformanceOptions, ConformanceReport } from './serial/conformance/conformance.ts';
+import type { ConformanceTarget } from './serial/conformance/conformance-wire.ts';
+import type { PortListing } from './serial/transport/list-ports.ts';
 
 /** How to reach a chip. */
 export interface OpenChipOptions {
@@ -45,6 +47,8 @@ export async function openChip(options: OpenChipOptions): Promise<ChipDriver> {
   if (options.port !== undefined) {
     if (options.emulator)
       throw new BenchError('USAGE', 'give either --port or --emulator, not both');
+    // Loaded here, so a command on the emulator never loads serialport (start-up time).
+    const { SerialDriver } = await import('./serial/host/serial-driver.ts');
     return SerialDriver.open({
       path: options.port,
       baudRate: options.baud,
@@ -104,12 +108,28 @@ export async function emulatorModelStatistics(request: ModelStatisticsRequest = 
   };
 }
 
-/** Benchmarks of the driver implementations (registered by src/bench/benchmarks/index.ts). */
-export { emulatorBenchmarks } from './emulator/benchmarks.ts';
-export { linkBenchmarks } from './serial/benchmarks.ts';
+/**
+ * Benchmarks of the driver implementations (registered by src/bench/benchmarks/index.ts),
+ * loaded on demand: they pull in the serial stack, which a command on the emulator never needs.
+ */
+export async function loadDriverBenchmarks(): Promise<{
+  emulatorBenchmarks: typeof EmulatorBenchmarks;
+  linkBenchmarks: typeof LinkBenchmarks;
+}> {
+  const [emulator, serial] = await Promise.all([
+    import('./emulator/benchmarks.ts'),
+    import('./serial/benchmarks.ts'),
+  ]);
+  return { emulatorBenchmarks: emulator.emulatorBenchmarks, linkBenchmarks: serial.linkBenchmarks };
+}
 
 /** The protocol conformance suite (`rram-bench conformance`), run against a board's port. */
-export { runConformance } from './serial/conformance/conformance.ts';
+export async function runConformance(
+  target: ConformanceTarget,
+  options?: ConformanceOptions,
+): Promise<ConformanceReport> {
+  return (await import('./serial/conformance/conformance.ts')).runConformance(target, options);
+}
 export type { ConformanceReport, ConformanceResult } from './serial/conformance/conformance.ts';
 /** Seeded link faults for `serveEmulator`, per direction. */
 export type { FaultOptions, LinkFaults } from './serial/faults/faults.ts';
@@ -117,7 +137,9 @@ export type { FaultOptions, LinkFaults } from './serial/faults/faults.ts';
 /** A serial port as `rram-bench ports` lists it. */
 export type { PortListing } from './serial/transport/list-ports.ts';
 /** The serial ports of this machine, with USB vendor/product/serial where known. */
-export { listPorts } from './serial/transport/list-ports.ts';
+export async function listPorts(): Promise<PortListing[]> {
+  return (await import('./serial/transport/list-ports.ts')).listPorts();
+}
 
 /** How to serve an emulated board (`rram-bench emulate`). */
 export interface ServeEmulatorOptions {
@@ -174,6 +196,7 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
   };
   try {
     if (options.transport === 'stdio') {
+      const { serveStdio } = await import('./serial/transport/serve-stdio.ts');
       const server = serveStdio(chip, stdioFirmware);
       return {
         info: chip.info,
@@ -186,6 +209,7 @@ export async function serveEmulator(options: ServeEmulatorOptions): Promise<Emul
         },
       };
     }
+    const { startPty } = await import('./serial/transport/start-pty.ts');
     const server = await startPty(chip, {
       ...firmware,
       ...(options.path !== undefined && { path: options.path }),

@@ -13,25 +13,9 @@ import { reportError } from '../cli/report-error.ts';
 import { benchmarks as registry } from './benchmarks/index.ts';
 import { meetsTarget, selectBenchmarks } from './harness.ts';
 import type { Benchmark, BenchResult } from './harness.ts';
+import { benchUsage, DEFAULT_OUT } from './bench-usage.ts';
 
-/** Where results go without `--out`. */
-export const DEFAULT_OUT = 'bench-results/latest.json';
-
-/** The bench usage text. */
-export const benchUsage = `Usage: npm run bench -- [--only PREFIX]... [--out FILE] [--list]
-       rram-bench bench [--only PREFIX]... [--out FILE] [--list]
-
-Run the benchmarks one after the other, print a table, and write one JSON object keyed by
-benchmark name ({ value, unit, higherIsBetter, target?, ... }) to FILE.
-Exit 0 when every benchmark with a target meets it, 1 when one misses it or fails, 2 on bad
-arguments.
-
-Options:
-  --only PREFIX   run only benchmarks whose name starts with PREFIX (repeatable)
-  --out FILE      where to write the JSON (default ${DEFAULT_OUT})
-  --list          list the benchmarks and exit
-  -h, --help      show this help
-`;
+export { benchUsage, DEFAULT_OUT };
 
 const options = {
   only: { type: 'string', multiple: true },

@@ -15,7 +15,7 @@
  */
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { ChipDriver, ChipInfo } from '../../drivers/driver.ts';
+import type { ChipDriver, ChipInfo, LinkCounters } from '../../drivers/driver.ts';
 import { BenchError, isBenchError } from '../../drivers/driver.ts';
 import { observe } from '../pipeline/observe.ts';
 import type { Measurement } from '../store/measurement.ts';
@@ -67,12 +67,19 @@ export class RunEngine {
   private unpause: (() => void) | undefined;
   /** What each finished step stored, by step index (for `StepContext.earlier`). */
   private readonly history = new Map<number, Measurement[]>();
+  /** Time spent paused since the engine started (ms), for step durations without pauses. */
+  private pausedMs = 0;
 
   constructor(private readonly o: EngineOptions) {}
 
   /** The engine's state. */
   get state(): EngineState {
     return this.current;
+  }
+
+  /** The link's counters (a serial board), read when a display asks; undefined without a link. */
+  linkCounters(): LinkCounters | undefined {
+    return this.o.driver.linkCounters?.();
   }
 
   /** Ask to pause after the unit in flight. */
@@ -227,7 +234,10 @@ export class RunEngine {
       },
       wait: async (seconds) => {
         // The chip's own time: real on a board, an instant clock advance on a virtual emulator.
-        if (seconds > 0) await observe(driver.wait(seconds), { signal });
+        if (seconds > 0) {
+          if (!replaying) this.emit({ type: 'wait', idx, seconds });
+          await observe(driver.wait(seconds), { signal });
+        }
       },
       resumed,
       earlier: () =>
@@ -249,7 +259,9 @@ export class RunEngine {
   private async boundary(): Promise<void> {
     if (this.current === 'pausing') {
       this.setState('paused');
+      const t = performance.now();
       await new Promise<void>((resolve) => (this.unpause = resolve));
+      this.pausedMs += performance.now() - t;
       this.unpause = undefined;
     }
     if (this.abortController.signal.aborted) throw new BenchError('ABORTED', this.abortReason);
@@ -272,6 +284,8 @@ export class RunEngine {
       return;
     }
     const t0 = performance.now();
+    const paused0 = this.pausedMs;
+    const activeMs = () => performance.now() - t0 - (this.pausedMs - paused0);
     this.emit({
       type: 'step-start',
       idx: p.idx,
@@ -311,7 +325,7 @@ export class RunEngine {
         name: p.name,
         status: 'completed',
         summary: out.summary,
-        ms: performance.now() - t0,
+        ms: activeMs(),
       });
     } catch (e) {
       const aborted = this.abortController.signal.aborted || isBenchError(e, 'ABORTED');
@@ -323,7 +337,7 @@ export class RunEngine {
           name: p.name,
           status: aborted ? 'aborted' : 'failed',
           summary: aborted ? {} : { error: message },
-          ms: performance.now() - t0,
+          ms: activeMs(),
         });
       } catch {
         /* reported by the stop record */

@@ -58,6 +58,8 @@ export type RunRecord =
       state: unknown;
     }
   | { type: 'progress'; idx: number; done: number; total: number; detail?: string }
+  /** A wait of chip time begins (`seconds` s; instant on a virtual-time emulator). */
+  | { type: 'wait'; idx: number; seconds: number }
   | { type: 'measurement'; idx: number; unit: number; measurement: Measurement }
   | { type: 'checkpoint'; idx: number; unit: number; units: number }
   | {
@@ -66,6 +68,7 @@ export type RunRecord =
       name: string;
       status: 'completed' | 'failed' | 'aborted';
       summary: Record<string, unknown>;
+      /** Time the step took in this attempt (ms), pauses excluded. */
       ms: number;
     }
   | { type: 'event'; kind: string; message: string; code?: string; idx?: number }

@@ -1,5 +1,5 @@
 /** `rram-bench bench`: the benchmark harness, the same as `npm run bench`. */
-import { benchUsage, runBench } from '../bench/run-bench.ts';
+import { benchUsage } from '../bench/bench-usage.ts';
 import type { Command } from './command.ts';
 
 /** The `bench` command. */
@@ -7,5 +7,5 @@ export const bench: Command = {
   path: ['bench'],
   summary: 'run the benchmarks, print a table, write JSON results',
   usage: benchUsage,
-  run: (args, ctx) => runBench(args, ctx),
+  run: async (args, ctx) => (await import('../bench/run-bench.ts')).runBench(args, ctx),
 };

@@ -1,7 +1,6 @@
 /** `rram-bench campaign schema`: the JSON Schema of campaign files, for editor completion. */
 import { writeFileSync } from 'node:fs';
 import { BenchError } from '../../drivers/driver.ts';
-import { campaignJsonSchema } from '../campaign/campaign-json-schema.ts';
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 
@@ -22,12 +21,13 @@ export const campaignSchema: Command = {
   path: ['campaign', 'schema'],
   summary: 'print the JSON Schema of campaign files',
   usage,
-  run(args, ctx) {
+  async run(args, ctx) {
     const { values } = parseCommandArgs('campaign schema', args, { out: { type: 'string' } });
     if (values.help) {
       ctx.stdout.write(usage);
-      return Promise.resolve(0);
+      return 0;
     }
+    const { campaignJsonSchema } = await import('../campaign/campaign-json-schema.ts');
     const text = campaignJsonSchema();
     if (values.out === undefined) ctx.stdout.write(text);
     else {
@@ -40,6 +40,6 @@ export const campaignSchema: Command = {
       }
       ctx.stderr.write(`wrote ${values.out}\n`);
     }
-    return Promise.resolve(0);
+    return 0;
   },
 };

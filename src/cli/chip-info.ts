@@ -1,5 +1,4 @@
 /** `rram-bench chip info`: who the chip is, what it may be asked, and its datasheet figures. */
-import { datasheetFor } from '../../drivers/factory.ts';
 import type { DatasheetConditions } from '../../drivers/factory.ts';
 import type { ChipInfo } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
@@ -7,7 +6,6 @@ import type { CliContext, Command } from './command.ts';
 import { chipOptionSpecs, chipOptionsUsage, toOpenChipOptions, withChip } from './chip-options.ts';
 import { datasheetJson, formatChipInfo, formatDatasheet } from './format-chip-info.ts';
 import { numberOption } from './number-option.ts';
-import { observe } from '../pipeline/observe.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 
 const options = {
@@ -60,6 +58,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     exclusiveMin: true,
   });
   const open = toOpenChipOptions(values, ctx.stderr);
+  const { observe } = await import('../pipeline/observe.ts');
+  const { datasheetFor } = await import('../../drivers/factory.ts');
   const info = await withChip(open, (driver) =>
     observe(driver.identify(), { signal: ctx.signal, first: true }),
   );

@@ -2,7 +2,6 @@
  * The chip-selection options every chip-facing command shares (chip info, demo, and later run,
  * emulate, conformance), and `withChip`, which opens the chip and always closes it.
  */
-import { openChip } from '../../drivers/factory.ts';
 import type { OpenChipOptions } from '../../drivers/factory.ts';
 import type { ChipDriver } from '../../drivers/driver.ts';
 import { BenchError } from '../../drivers/driver.ts';
@@ -120,6 +119,8 @@ export async function withChip<T>(
   options: OpenChipOptions,
   fn: (driver: ChipDriver) => Promise<T>,
 ): Promise<T> {
+  // Loaded here: the drivers (tfjs, serialport) are heavy, and --help must not wait for them.
+  const { openChip } = await import('../../drivers/factory.ts');
   const driver = await openChip(options);
   let result: T;
   try {

@@ -14,6 +14,7 @@ import { ports } from './ports.ts';
 import { report } from './report.ts';
 import { run } from './run.ts';
 import { runsLs, runsShow } from './runs.ts';
+import { view } from './view.ts';
 
 /** All commands. */
 export const commands: readonly Command[] = [
@@ -23,6 +24,7 @@ export const commands: readonly Command[] = [
   run,
   runsLs,
   runsShow,
+  view,
   exportCommand,
   modelExport,
   report,

@@ -3,12 +3,7 @@
  * the wire level. `--emulator` runs the suite against the reference firmware on a pseudo-terminal
  * (what CI does, and what a firmware author compares a board with).
  */
-import {
-  runConformance,
-  serveEmulator,
-  type ConformanceReport,
-  type ConformanceResult,
-} from '../../drivers/factory.ts';
+import type { ConformanceReport, ConformanceResult } from '../../drivers/factory.ts';
 import { BenchError } from '../../drivers/driver.ts';
 import type { CliContext, Command } from './command.ts';
 import { DEFAULT_PROFILE } from './chip-options.ts';
@@ -93,6 +88,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     onResult: (r: ConformanceResult) => live.write(formatResult(r)),
   };
   let report: ConformanceReport;
+  const { runConformance, serveEmulator } = await import('../../drivers/factory.ts');
   if (values.emulator) {
     const board = await serveEmulator({
       transport: 'pty',

@@ -5,15 +5,10 @@ import { chipOptionSpecs, chipOptionsUsage, toOpenChipOptions, withChip } from '
 import { datasheetJson } from './format-chip-info.ts';
 import { formatDemoStep } from './format-demo.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
-import { observe } from '../pipeline/observe.ts';
-import { runDemo } from '../demo/run-demo.ts';
 import type { DemoEvent } from '../demo/run-demo.ts';
-import { Subject } from 'rxjs';
 import type { OpenChipOptions } from '../../drivers/factory.ts';
 import { isBenchError } from '../../drivers/driver.ts';
 import type { JobUpdate } from '../ui/job-state.ts';
-import { renderJob } from '../ui/render-job.tsx';
-import { demoJobStart, demoJobUpdates } from './demo-updates.ts';
 
 const options = {
   ...chipOptionSpecs,
@@ -52,6 +47,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   const open = toOpenChipOptions(values, ctx.stderr);
+  const { observe } = await import('../pipeline/observe.ts');
+  const { runDemo } = await import('../demo/run-demo.ts');
   const log = values.json ? ctx.stderr : ctx.stdout;
   const tui = !values.json && !values['no-tui'] && ctx.stdout.isTTY === true;
   let link: LinkCounters | undefined;
@@ -85,6 +82,14 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 /** The demo behind the terminal UI: q or Ctrl-C aborts it; the UI draws the last state and exits. */
 async function runWithTui(open: OpenChipOptions, ctx: CliContext): Promise<DemoEvent> {
+  const [{ Subject }, { observe }, { runDemo }, { renderJob }, { demoJobStart, demoJobUpdates }] =
+    await Promise.all([
+      import('rxjs'),
+      import('../pipeline/observe.ts'),
+      import('../demo/run-demo.ts'),
+      import('../ui/render-job.tsx'),
+      import('./demo-updates.ts'),
+    ]);
   const updates = new Subject<JobUpdate>();
   const local = new AbortController();
   const signal = AbortSignal.any([ctx.signal, local.signal]);

@@ -3,7 +3,7 @@
  * (another process — rram-bench, picocom, a firmware author's script — opens the printed path
  * through the operating system's serial layer) or on stdin/stdout. Optional seeded link faults.
  */
-import { serveEmulator, type FaultOptions } from '../../drivers/factory.ts';
+import type { FaultOptions } from '../../drivers/factory.ts';
 import type { CliContext, Command } from './command.ts';
 import { emulatorOptionSpecs, emulatorOptionsUsage, toEmulatorOptions } from './chip-options.ts';
 import { numberOption } from './number-option.ts';
@@ -105,6 +105,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const faults = faultOptions(values);
   if (values.stdio && (faults || values.path !== undefined))
     throw new BenchError('USAGE', '--path and link faults apply to --pty only');
+  const { serveEmulator } = await import('../../drivers/factory.ts');
   const board = await serveEmulator({
     transport: values.stdio ? 'stdio' : 'pty',
     ...emulated,

@@ -1,6 +1,6 @@
 /** One plain log line per demo step: what was done, what came out, how long it took. */
 import type { DemoReport, DemoStep } from '../demo/run-demo.ts';
-import { num, si } from './format.ts';
+import { duration, num, si } from './format.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -12,7 +12,7 @@ export function formatDemoStep(
   ms: number,
   r: Partial<DemoReport>,
 ): string {
-  return `[${index}/${total}] ${step.padEnd(9)}  ${describeDemoStep(step, r)}  (${num(ms)} ms)`;
+  return `[${index}/${total}] ${step.padEnd(9)}  ${describeDemoStep(step, r)}  (${duration(ms / 1000)})`;
 }
 
 /** What a finished step did and measured, in a few words. */
@@ -41,8 +41,9 @@ export function describeDemoStep(step: DemoStep, r: Partial<DemoReport>): string
         : '';
     case 'read':
       return read
-        ? `read back (average of ${read.average}): ${pct(read.withinTolerance)} within tolerance, ` +
-            `RMS error ${num(read.errorRmsMicroS)} µS`
+        ? `read back after write-verify (average of ${read.average}): ` +
+            `${pct(read.withinTolerance)} within tolerance, RMS error ${num(read.errorRmsMicroS)} µS — ` +
+            `lower than converged because the cells relaxed after their last verify`
         : '';
     case 'mvm':
       return mvm

@@ -56,3 +56,56 @@ export function table(
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** An exact count with thousands separators: `count(65536)` → `65,536`. */
+export function count(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+}
+
+/** `n` and the noun, singular or plural: `plural(1, 'file')` → `1 file`, `plural(3, 'unit')` → `3 units`. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${count(n)} ${n === 1 ? noun : nouns}`;
+}
+
+/**
+ * A duration a person reads at a glance: `160 ns`, `12.5 ms`, `4.2 s`, `17 min`, `2 h 05 min`,
+ * `3 d 4 h`. Below a minute SI prefixes; from a minute on, minutes, hours and days.
+ */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  if (seconds < 0) return `−${duration(-seconds)}`;
+  if (seconds === 0) return '0 s';
+  if (seconds < 59.95) return si(seconds, 's');
+  const m = Math.round(seconds / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** A clock-style elapsed time for live displays: `0:07`, `12:34`, `1:02:03`. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh > 0 ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
+/**
+ * A summary or metric value with its unit, read from the key's suffix: `energyJ` → `8.17 nJ`,
+ * `chipTimeS` → `17 min`, `errorRmsMicroS` → `0.42 µS`, `convergedFraction` → `99.1%`, an
+ * integer count exactly (`cells` → `65,536`), anything else to 3 significant digits.
+ */
+export function quantity(key: string, value: unknown): string {
+  if (typeof value !== 'number') return typeof value === 'string' ? value : JSON.stringify(value);
+  if (/MicroS$|_micro_s$/.test(key)) return `${num(value)} µS`;
+  if (/(^|[a-z])J$|_j$/.test(key)) return si(value, 'J');
+  if (/[a-z]S$|_s$|Seconds$/.test(key)) return duration(value);
+  if (/[a-z]V$|_v$/.test(key)) return si(value, 'V');
+  if (/Ms$|_ms$/.test(key)) return duration(value / 1000);
+  if (/(Fraction|accuracy|Accuracy|Relative|Spread)$|fraction$|^accuracy/.test(key))
+    return `${num(value * 100)}%`;
+  if (Number.isInteger(value)) return count(value);
+  return num(value);
+}

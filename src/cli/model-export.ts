@@ -1,7 +1,9 @@
 /** `rram-bench model export RUN [--stage S] --out DIR`: a closed-loop model as .npy files. */
 import { BenchError } from '../../drivers/driver.ts';
-import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+import { DEFAULT_DB_PATH } from '../store/default-db-path.ts';
+import { openRunReader } from './open-run-reader.ts';
 import type { Command } from './command.ts';
+import { plural } from './format.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 
 const options = {
@@ -43,11 +45,11 @@ export const modelExport: Command = {
       throw new BenchError('USAGE', "model export needs one RUN (see 'rram-bench runs ls')");
     if (values.out === undefined) throw new BenchError('USAGE', 'model export needs --out DIR');
     const { exportModel } = await import('../training/export-model.ts');
-    const reader = Store.openReader(values.db ?? DEFAULT_DB_PATH);
+    const reader = await openRunReader(values.db ?? DEFAULT_DB_PATH, ctx.stderr);
     try {
       const files = exportModel(reader, reader.findRun(positionals[0]!), values.stage, values.out);
       ctx.stdout.write(`${files.join('\n')}\n`);
-      ctx.stderr.write(`exported ${files.length} files to ${values.out}\n`);
+      ctx.stderr.write(`exported ${plural(files.length, 'file')} to ${values.out}\n`);
       return 0;
     } finally {
       reader.close();

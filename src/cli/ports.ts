@@ -1,5 +1,4 @@
 /** `rram-bench ports`: the serial ports of this machine, with their USB identity. */
-import { listPorts } from '../../drivers/factory.ts';
 import type { CliContext, Command } from './command.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 
@@ -30,6 +29,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stdout.write(usage);
     return 0;
   }
+  const { listPorts } = await import('../../drivers/factory.ts');
   const list = await listPorts();
   if (values.json) {
     ctx.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

@@ -6,10 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import { BenchError } from '../../drivers/driver.ts';
 import type { Command } from './command.ts';
+import { DEFAULT_DB_PATH } from '../store/default-db-path.ts';
+import { openRunReader } from './open-run-reader.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 import { SOFTWARE_VERSION } from './software-version.ts';
 
-const DEFAULT_DB = './rram-bench.db';
+const DEFAULT_DB = DEFAULT_DB_PATH;
 
 const options = {
   db: { type: 'string' },
@@ -57,11 +59,9 @@ export const report: Command = {
           : "report needs one RUN (or --compare RUN1 RUN2 ...; see 'rram-bench runs ls')",
       );
     if (values.out === undefined) throw new BenchError('USAGE', 'report needs --out FILE');
-    const [{ openReadOnly }, { buildReport }] = await Promise.all([
-      import('../store/open-read-only.ts'),
-      import('../report/build-report.ts'),
-    ]);
-    const reader = openReadOnly(values.db ?? DEFAULT_DB);
+    const { buildReport } = await import('../report/build-report.ts');
+    // Read-only; a database in a directory we cannot write is read as an in-memory snapshot.
+    const reader = await openRunReader(values.db ?? DEFAULT_DB, ctx.stderr);
     try {
       const runs = positionals.map((p) => reader.findRun(p));
       const t0 = performance.now();

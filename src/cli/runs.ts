@@ -1,8 +1,10 @@
 /** `rram-bench runs ls` and `runs show RUN`: what the database holds. */
 import { BenchError } from '../../drivers/driver.ts';
-import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+import { DEFAULT_DB_PATH } from '../store/default-db-path.ts';
+import { openRunReader } from './open-run-reader.ts';
 import type { CliContext, Command } from './command.ts';
-import { num, table } from './format.ts';
+import { count, duration, plural, quantity, table } from './format.ts';
+import { metricText } from './metric-text.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
 
 const options = { db: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -34,10 +36,10 @@ export const runsLs: Command = {
   path: ['runs', 'ls'],
   summary: 'list the runs in the database',
   usage: lsUsage,
-  run(args, ctx) {
+  async run(args, ctx) {
     const { values } = parseCommandArgs('runs ls', args, options);
     if (values.help) return done(ctx, lsUsage);
-    const reader = Store.openReader(values.db ?? DEFAULT_DB_PATH);
+    const reader = await openRunReader(values.db ?? DEFAULT_DB_PATH, ctx.stderr);
     try {
       const runs = reader.listRuns().map((r) => ({
         uuid: r.uuid,
@@ -75,15 +77,16 @@ export const runsShow: Command = {
   path: ['runs', 'show'],
   summary: 'show one run: status, steps, metrics, events',
   usage: showUsage,
-  run(args, ctx) {
+  async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('runs show', args, options, true);
     if (values.help) return done(ctx, showUsage);
     if (positionals.length !== 1)
       throw new BenchError('USAGE', "runs show needs one RUN (see 'rram-bench runs ls')");
-    const reader = Store.openReader(values.db ?? DEFAULT_DB_PATH);
+    const reader = await openRunReader(values.db ?? DEFAULT_DB_PATH, ctx.stderr);
     try {
       const r = reader.findRun(positionals[0]!);
-      const steps = reader.steps(r.id).map((s) => ({
+      const rawSteps = reader.steps(r.id);
+      const steps = rawSteps.map((s) => ({
         idx: s.idx,
         name: s.name,
         kind: s.kind,
@@ -109,25 +112,41 @@ export const runsShow: Command = {
         `chip      ${r.chip_model ?? '?'} ${r.chip_serial ?? ''} via ${r.connection === 'serial' ? r.port : `emulator (profile ${r.profile}, seed ${r.seed}, ${r.clock} time)`}`,
         `host      ${r.host}, rram-bench ${r.software_version}${r.resumes ? `, resumed ${r.resumes}×` : ''}`,
         `time      ${r.started_at} → ${r.ended_at ?? '…'}`,
-        `stored    ${counts.maps} maps, ${num(counts.cells, 9)} programmed cells, ${num(counts.vectors, 9)} MVM vectors in ${counts.batches} batches`,
+        `stored    ${plural(counts.maps, 'map')}, ${plural(counts.cells, 'programmed cell')}, ${plural(counts.vectors, 'MVM vector')} in ${plural(counts.batches, 'batch', 'batches')}`,
         ...(r.link_json ? [`link      ${formatLink(r.link_json)}`] : []),
         '',
         table(
-          ['#', 'step', 'status', 'done'],
-          steps.map((s) => [String(s.idx + 1), s.name, s.status, `${s.checkpoint}/${s.units}`]),
-          [0],
+          ['#', 'step', 'status', 'units', 'time'],
+          rawSteps.map((s) => [
+            String(s.idx + 1),
+            s.name,
+            s.status,
+            `${count(s.checkpoint)}/${count(s.units)}`,
+            s.started_at && s.ended_at
+              ? duration((Date.parse(s.ended_at) - Date.parse(s.started_at)) / 1000)
+              : '',
+          ]),
+          [0, 3, 4],
         ),
         '',
-        ...(metrics.length
-          ? [
-              'metrics',
-              ...metrics.map(
-                (m) =>
-                  `  [${m.stepIdx + 1}] ${m.name} = ${num(m.value, 4)}${m.unit ? ` ${m.unit}` : ''}`,
-              ),
-              '',
-            ]
-          : []),
+        ...steps.flatMap((s) => {
+          const entries = Object.entries((s.summary ?? {}) as Record<string, unknown>).filter(
+            ([, v]) => v !== null && typeof v !== 'object',
+          );
+          const ms = metrics.filter((m) => m.stepIdx === s.idx);
+          if (entries.length === 0 && ms.length === 0) return [];
+          return [
+            `[${s.idx + 1}] ${s.name}`,
+            ...(entries.length ? wrap(entries.map(([k, v]) => `${k} ${quantity(k, v)}`)) : []),
+            ...(ms.length
+              ? wrap(
+                  ms.map((m) => metricText({ name: m.name, value: m.value, unit: m.unit })),
+                  'metrics: ',
+                )
+              : []),
+          ];
+        }),
+        '',
         'events',
         ...events.map((e) => `  ${e.at}  ${e.kind}${e.code ? ` [${e.code}]` : ''}: ${e.message}`),
       ];
@@ -138,9 +157,23 @@ export const runsShow: Command = {
   },
 };
 
-function done(ctx: CliContext, text: string): Promise<number> {
+function done(ctx: CliContext, text: string): number {
   ctx.stdout.write(text);
-  return Promise.resolve(0);
+  return 0;
+}
+
+/** `items` joined by ` · ` in lines of at most 96 characters, indented under a step. */
+function wrap(items: string[], lead = ''): string[] {
+  const lines: string[] = [];
+  let line = `    ${lead}`;
+  for (const item of items) {
+    if (line.trim() !== lead.trim() && line.length + 3 + item.length > 96) {
+      lines.push(line);
+      line = `    ${' '.repeat(lead.length)}${item}`;
+    } else line = line.trim() === lead.trim() ? `${line}${item}` : `${line} · ${item}`;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** The stored link counters of a serial run, on one line. */

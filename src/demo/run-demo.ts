@@ -172,7 +172,11 @@ async function demo(
       if (Math.abs(err) <= tolerance) within++;
       sq += err * err;
     }
-    r.read = { average, withinTolerance: within / cells, errorRmsMicroS: Math.sqrt(sq / cells) };
+    r.read = {
+      average,
+      withinTolerance: within / cells,
+      errorRmsMicroS: Math.sqrt(sq / cells),
+    };
   });
 
   await step('mvm', async () => {

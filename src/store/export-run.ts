@@ -6,7 +6,16 @@
  *   csv  — long tables with a header row: program_cells.csv, maps.csv, mvm.csv, metrics.csv.
  *   json — run.json with everything (arrays as numbers).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  closeSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { BenchError } from '../../drivers/driver.ts';
 import { formatNpy } from '../campaign/npy.ts';
@@ -15,7 +24,41 @@ import type { RunReader, RunRow } from './run-reader.ts';
 /** Export formats. */
 export type ExportFormat = 'npy' | 'csv' | 'json';
 
+/** A step's number in file names: 1-based, as the CLI and `runs show` number steps. */
 const pad = (n: number) => String(n).padStart(3, '0');
+const stepNo = (idx: number) => pad(idx + 1);
+
+/** Names of the files an export writes (what `removeExport` removes). */
+const EXPORT_FILE =
+  /^(step\d+_.+\.npy|manifest\.json|run\.json|(program_cells|maps|mvm|metrics)\.csv)$/;
+
+/**
+ * The uuid of the run whose export `dir` holds (read from its manifest.json or run.json), or
+ * undefined when it holds none.
+ */
+export function exportOwner(dir: string): string | undefined {
+  for (const name of ['manifest.json', 'run.json']) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    // The uuid is near the start; run.json can be large, so read only its head.
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(4096);
+      const n = readSync(fd, head, 0, head.length, 0);
+      const m = /"uuid"\s*:\s*"([^"]+)"/.exec(head.subarray(0, n).toString('utf8'));
+      if (m) return m[1];
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return undefined;
+}
+
+/** Remove the files of an earlier export from `dir` (nothing else in it). */
+export function removeExport(dir: string): void {
+  for (const name of readdirSync(dir))
+    if (EXPORT_FILE.test(name)) rmSync(join(dir, name), { force: true });
+}
 
 /** Write run `run` to `dir` in `format`; returns the files written. */
 export function exportRun(
@@ -40,6 +83,7 @@ export function exportRun(
     files.push(path);
   };
   const steps = reader.steps(run.id).map((s) => ({
+    step: s.idx + 1,
     idx: s.idx,
     kind: s.kind,
     name: s.name,
@@ -74,9 +118,9 @@ export function exportRun(
     };
     for (const m of maps)
       add(
-        `step${pad(m.stepIdx)}_map_u${pad(Math.max(0, m.unit))}_${m.label.replace(/[^\w.=-]/g, '_')}.npy`,
+        `step${stepNo(m.stepIdx)}_map_u${pad(Math.max(0, m.unit))}_${m.label.replace(/[^\w.=-]/g, '_')}.npy`,
         {
-          step: m.stepIdx,
+          step: m.stepIdx + 1,
           unit: m.unit,
           label: m.label,
           region: m.region,
@@ -88,13 +132,13 @@ export function exportRun(
       );
     for (const p of programs) {
       const n = p.row.length;
-      const base = `step${pad(p.stepIdx)}_program`;
-      add(`${base}_row.npy`, { step: p.stepIdx }, p.row, [n]);
-      add(`${base}_col.npy`, { step: p.stepIdx }, p.col, [n]);
-      add(`${base}_target.npy`, { step: p.stepIdx, unitName: 'µS' }, p.targetMicroS, [n]);
-      add(`${base}_final.npy`, { step: p.stepIdx, unitName: 'µS' }, p.finalMicroS, [n]);
-      add(`${base}_pulses.npy`, { step: p.stepIdx }, p.pulses, [n]);
-      add(`${base}_converged.npy`, { step: p.stepIdx }, p.converged, [n]);
+      const base = `step${stepNo(p.stepIdx)}_program`;
+      add(`${base}_row.npy`, { step: p.stepIdx + 1 }, p.row, [n]);
+      add(`${base}_col.npy`, { step: p.stepIdx + 1 }, p.col, [n]);
+      add(`${base}_target.npy`, { step: p.stepIdx + 1, unitName: 'µS' }, p.targetMicroS, [n]);
+      add(`${base}_final.npy`, { step: p.stepIdx + 1, unitName: 'µS' }, p.finalMicroS, [n]);
+      add(`${base}_pulses.npy`, { step: p.stepIdx + 1 }, p.pulses, [n]);
+      add(`${base}_converged.npy`, { step: p.stepIdx + 1 }, p.converged, [n]);
     }
     for (const idx of [...new Set(batches.map((b) => b.stepIdx))]) {
       const bs = batches.filter((b) => b.stepIdx === idx);
@@ -111,14 +155,22 @@ export function exportRun(
         if (b.labels) labels.set(b.labels, at);
         at += b.batch;
       }
-      add(`step${pad(idx)}_mvm_inputs.npy`, { step: idx, rows: bs[0]!.rows }, inputs, [n, k]);
+      add(`step${stepNo(idx)}_mvm_inputs.npy`, { step: idx + 1, rows: bs[0]!.rows }, inputs, [
+        n,
+        k,
+      ]);
       add(
-        `step${pad(idx)}_mvm_counts.npy`,
-        { step: idx, cols: bs[0]!.cols, mode: bs[0]!.mode, precisionBits: bs[0]!.precisionBits },
+        `step${stepNo(idx)}_mvm_counts.npy`,
+        {
+          step: idx + 1,
+          cols: bs[0]!.cols,
+          mode: bs[0]!.mode,
+          precisionBits: bs[0]!.precisionBits,
+        },
         counts,
         [n, c],
       );
-      add(`step${pad(idx)}_mvm_labels.npy`, { step: idx }, labels, [n]);
+      add(`step${stepNo(idx)}_mvm_labels.npy`, { step: idx + 1 }, labels, [n]);
     }
     write(
       'manifest.json',
@@ -129,7 +181,7 @@ export function exportRun(
     for (const p of programs)
       for (let i = 0; i < p.row.length; i++)
         lines.push(
-          `${p.stepIdx},${p.unit[i]},${p.row[i]},${p.col[i]},${p.targetMicroS[i]},${p.finalMicroS[i]},${p.pulses[i]},${p.converged[i]}`,
+          `${p.stepIdx + 1},${p.unit[i]},${p.row[i]},${p.col[i]},${p.targetMicroS[i]},${p.finalMicroS[i]},${p.pulses[i]},${p.converged[i]}`,
         );
     write('program_cells.csv', `${lines.join('\n')}\n`);
     const mapLines = ['step,unit,label,row,col,micro_s,chip_time_s'];
@@ -137,7 +189,7 @@ export function exportRun(
       for (let r = 0; r < m.region.rows; r++)
         for (let c = 0; c < m.region.cols; c++)
           mapLines.push(
-            `${m.stepIdx},${m.unit},${csvText(m.label)},${m.region.row + r},${m.region.col + c},${m.microS[r * m.region.cols + c]},${m.timeS}`,
+            `${m.stepIdx + 1},${m.unit},${csvText(m.label)},${m.region.row + r},${m.region.col + c},${m.microS[r * m.region.cols + c]},${m.timeS}`,
           );
     write('maps.csv', `${mapLines.join('\n')}\n`);
     const mvmLines = ['step,sample,label,col,count'];
@@ -145,12 +197,12 @@ export function exportRun(
       for (let v = 0; v < b.batch; v++)
         for (let j = 0; j < b.cols.length; j++)
           mvmLines.push(
-            `${b.stepIdx},${b.firstSample + v},${b.labels ? b.labels[v] : -1},${b.cols[j]},${b.counts[v * b.cols.length + j]}`,
+            `${b.stepIdx + 1},${b.firstSample + v},${b.labels ? b.labels[v] : -1},${b.cols[j]},${b.counts[v * b.cols.length + j]}`,
           );
     write('mvm.csv', `${mvmLines.join('\n')}\n`);
     write(
       'metrics.csv',
-      `step,name,value,unit\n${metrics.map((m) => `${m.stepIdx},${csvText(m.name)},${m.value},${csvText(m.unit)}`).join('\n')}\n`,
+      `step,name,value,unit\n${metrics.map((m) => `${m.stepIdx + 1},${csvText(m.name)},${m.value},${csvText(m.unit)}`).join('\n')}\n`,
     );
     write('run.json', `${JSON.stringify({ run: info, noiseModels: noise }, null, 2)}\n`);
   } else {

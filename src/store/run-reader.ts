@@ -145,7 +145,14 @@ const RUN_SELECT = `SELECT r.*, c.model AS chip_model, c.serial AS chip_serial
 export class RunReader {
   private readonly q;
 
-  constructor(readonly db: Database.Database) {
+  /**
+   * `db`: an open database. `note`: set when it could only be opened in a degraded way (a
+   * snapshot of a database in a read-only directory); commands print it on stderr.
+   */
+  constructor(
+    readonly db: Database.Database,
+    readonly note?: string,
+  ) {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
       runs: p(`${RUN_SELECT} ORDER BY r.started_at, r.id`),

@@ -51,6 +51,7 @@ export class StoreRecorder implements Recorder {
       case 'start':
       case 'state':
       case 'progress':
+      case 'wait':
         return;
     }
   }

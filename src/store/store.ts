@@ -7,7 +7,7 @@
  * transactions, never consistency).
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { ChipInfo, LinkCounters } from '../../drivers/driver.ts';
@@ -17,8 +17,7 @@ import type { ArtifactData, Measurement } from './measurement.ts';
 import { migrate } from './migrations.ts';
 import { RunReader } from './run-reader.ts';
 
-/** Where `rram-bench run` keeps its data when `--db` is not given. */
-export const DEFAULT_DB_PATH = './rram-bench.db';
+export { DEFAULT_DB_PATH } from './default-db-path.ts';
 
 /** How a run ended (or that it has not). */
 export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted' | 'crashed';
@@ -148,10 +147,46 @@ export class Store {
   static openReader(path: string): RunReader {
     if (path !== ':memory:' && !existsSync(path))
       throw new BenchError('INVALID_ARGUMENT', `no database at ${path} (give --db FILE)`, { path });
+    let db: Database.Database | undefined;
     try {
-      const db = new Database(path, { readonly: true, fileMustExist: true });
+      db = new Database(path, { readonly: true, fileMustExist: true });
       db.pragma('busy_timeout = 10000');
+      // SQLite opens lazily: read once so a database it cannot read fails here.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
       return new RunReader(db);
+    } catch (e) {
+      db?.close();
+      const code = (e as { code?: string }).code;
+      if (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN')
+        return Store.snapshotReader(path, e as Error);
+      throw new BenchError('IO', `cannot open database ${path}: ${(e as Error).message}`, { path });
+    }
+  }
+
+  /**
+   * A WAL database in a directory this user cannot write (a shared lab archive): SQLite cannot
+   * create the `-shm` index it needs even to read. Read the file into memory instead, as a
+   * rollback-journal database (header bytes 18–19), read-only. Refused when a non-empty `-wal`
+   * holds transactions the file does not (the writer is still running or crashed).
+   */
+  private static snapshotReader(path: string, cause: Error): RunReader {
+    const wal = `${path}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0)
+      throw new BenchError(
+        'IO',
+        `cannot open database ${path} read-only: its directory is not writable and ${wal} holds uncommitted pages (${cause.message})`,
+        { path },
+      );
+    try {
+      const bytes = readFileSync(path);
+      if (bytes[18] === 2) bytes[18] = 1;
+      if (bytes[19] === 2) bytes[19] = 1;
+      const db = new Database(bytes, { readonly: true });
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return new RunReader(
+        db,
+        `${dirname(path)} is not writable: reading a snapshot of ${path} in memory (read-only)`,
+      );
     } catch (e) {
       throw new BenchError('IO', `cannot open database ${path}: ${(e as Error).message}`, { path });
     }

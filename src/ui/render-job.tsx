@@ -16,6 +16,7 @@ import {
 } from 'rxjs';
 import { initialJobState, reduceJob, type JobState, type JobUpdate } from './job-state.ts';
 import { JobApp } from './JobApp.tsx';
+import { colorWanted } from './palette.ts';
 
 /** Options of renderJob. */
 export interface RenderJobOptions {
@@ -23,11 +24,17 @@ export interface RenderJobOptions {
   stdout?: NodeJS.WriteStream;
   /** Terminal input for keys. Default process.stdin. */
   stdin?: NodeJS.ReadStream;
-  /** Called on q or Ctrl-C. */
-  onAbort?: () => void;
+  /** Abort the job (a then y, q while running, Ctrl-C twice); `reason` says which. */
+  onAbort?: (reason: string) => void;
   /** Called on p. */
   onPauseToggle?: () => void;
-  /** Least time between two frames (ms). Default 100. */
+  /** Called on the first Ctrl-C: pause at the next checkpoint. */
+  onPause?: () => void;
+  /** The job clock the updates are stamped with (ms). Default `performance.now`. */
+  now?: () => number;
+  /** Colour. Default: unless NO_COLOR is set. */
+  color?: boolean;
+  /** Least time between two frames (ms). Default 500: a frame costs the acquisition thread tens of ms. */
   frameMs?: number;
   /** Scheduler of the frame sampling (tests). Default asyncScheduler. */
   scheduler?: SchedulerLike;
@@ -58,10 +65,35 @@ export async function renderJob(
   const stdin = options.stdin ?? process.stdin;
   const instance = render(
     <JobApp
-      states={sampleJob(updates, options.frameMs ?? 100, options.scheduler)}
+      states={sampleJob(updates, options.frameMs ?? 500, options.scheduler)}
       initial={initialJobState()}
       onAbort={options.onAbort}
       onPauseToggle={options.onPauseToggle}
+      onPause={options.onPause}
+      {...(options.now && { now: options.now })}
+      color={options.color ?? colorWanted()}
+      interactive={stdin.isTTY === true}
+    />,
+    { stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+  );
+  await instance.waitUntilExit();
+}
+
+/**
+ * Show ready-made states (a stored run, `rram-bench view`) until they complete or the user
+ * quits with q; resolves when the UI has exited.
+ */
+export async function renderStates(
+  states: Observable<JobState>,
+  options: Pick<RenderJobOptions, 'stdout' | 'stdin' | 'now' | 'color'> = {},
+): Promise<void> {
+  const stdin = options.stdin ?? process.stdin;
+  const instance = render(
+    <JobApp
+      states={states}
+      initial={initialJobState()}
+      {...(options.now && { now: options.now })}
+      color={options.color ?? colorWanted()}
       interactive={stdin.isTTY === true}
     />,
     { stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false },

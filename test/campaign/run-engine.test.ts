@@ -139,6 +139,33 @@ describe('RunEngine', () => {
     await driver.close();
   });
 
+  it('a step’s duration leaves out the time it spent paused', async () => {
+    const { engine, driver } = await setup();
+    const e = engine();
+    const PAUSE_MS = 300;
+    let started = 0;
+    let ended = 0;
+    let ms = NaN;
+    e.records.subscribe((r) => {
+      if (r.type === 'step-start' && r.idx === 2) started = performance.now();
+      if (r.type === 'checkpoint' && r.idx === 2 && r.unit === 1) e.pause();
+      // Stay paused for a known time: this is the interval the duration must leave out.
+      if (r.type === 'state' && r.state === 'paused') setTimeout(() => e.resume(), PAUSE_MS);
+      if (r.type === 'step-end' && r.idx === 2) {
+        ended = performance.now();
+        ms = r.ms;
+      }
+    });
+    assert.equal((await e.run()).status, 'completed');
+    const wall = ended - started;
+    assert.ok(wall >= PAUSE_MS, `the step took ${wall} ms of wall time`);
+    assert.ok(
+      ms <= wall - PAUSE_MS + 1,
+      `duration ${ms} ms includes the ${PAUSE_MS} ms pause (wall ${wall} ms)`,
+    );
+    await driver.close();
+  });
+
   it('abort stops between units, leaves the chip idle and writes an aborted stop record', async () => {
     let idles = 0;
     const { engine, store, runId, driver } = await setup((d) =>

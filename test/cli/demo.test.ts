@@ -38,10 +38,11 @@ describe('rram-bench demo', () => {
     steps.forEach((step, i) =>
       assert.match(
         r.stdout,
-        new RegExp(`^\\[${i + 1}/${steps.length}\\] ${step} .*\\([\\d.,]+ ms\\)$`, 'm'),
+        new RegExp(`^\\[${i + 1}/${steps.length}\\] ${step} .*\\([\\d.,]+ [µm]?s\\)$`, 'm'),
       ),
     );
     assert.match(r.stdout, /within tolerance/);
+    assert.match(r.stdout, /read back after write-verify .* cells relaxed after their last verify/);
     assert.match(r.stdout, /pulses\/cell/);
     assert.match(r.stdout, /256 random 8-bit vectors/);
     assert.match(r.stdout, /pJ\/MAC/);

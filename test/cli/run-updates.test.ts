@@ -23,7 +23,8 @@ const start = (resumed = false): RunRecord => ({
 });
 
 function updatesOf(records: RunRecord[]): JobUpdate[] {
-  const m = new RunUpdates('vlsi19-hfo2-256 EMU-00000001 (emulated)');
+  // The job clock stands still at 1,000 ms: the updates' times are fixed.
+  const m = new RunUpdates('vlsi19-hfo2-256 EMU-00000001 (emulated)', { now: () => 1000 });
   return records.flatMap((r) => m.updates(r));
 }
 
@@ -67,15 +68,19 @@ describe('run records → terminal UI updates', () => {
         title: 'rram-bench run: demo',
         subtitle: 'run 01234567 · vlsi19-hfo2-256 EMU-00000001 (emulated)',
         steps: ['identify', 'program', 'infer'],
+        header: { run: '01234567', campaign: 'demo' },
+        at: 1000,
       },
-      { kind: 'step-start', index: 0 },
+      { kind: 'step-start', index: 0, units: 1, from: 0, at: 1000 },
+      { kind: 'unit', index: 0, done: 1, units: 1, at: 1000 },
       {
         kind: 'step-done',
         index: 0,
         summary: 'model vlsi19-hfo2-256, rows 256, cols 256',
         ms: 2,
+        at: 1000,
       },
-      { kind: 'step-start', index: 1 },
+      { kind: 'step-start', index: 1, units: 4, from: 0, at: 1000 },
       { kind: 'progress', index: 1, done: 1, total: 4, detail: 'rows 0–7' },
     ]);
   });
@@ -111,18 +116,27 @@ describe('run records → terminal UI updates', () => {
     assert.deepEqual(
       u.filter((x) => x.kind === 'paused'),
       [
-        { kind: 'paused', paused: true },
-        { kind: 'paused', paused: false },
+        { kind: 'paused', paused: true, at: 1000 },
+        { kind: 'paused', paused: false, at: 1000 },
       ],
     );
     assert.deepEqual(u.at(-1), {
       kind: 'finished',
       outcome: 'failed',
       message: 'the board answered ERR 7 [DEVICE]',
+      at: 1000,
     });
+    // Resumed is said, and the pausing line does not outlive the pause.
+    assert.deepEqual(
+      u
+        .filter((x) => x.kind === 'log' && /paus|resum/.test(x.text))
+        .map((x) => x.kind === 'log' && x.text),
+      ['pausing after the unit of work in flight', 'paused', 'resumed'],
+    );
     const state = u.reduce(reduceJob, initialJobState());
     assert.equal(state.outcome, 'failed');
     assert.equal(state.paused, false);
+    assert.equal(state.pausing, false);
     assert.equal(state.steps[1]!.status, 'failed');
     assert.deepEqual(
       state.log.filter((l) => l.level === 'error').map((l) => l.text),
@@ -173,8 +187,11 @@ describe('run records → terminal UI updates', () => {
     ]);
     const s = u.reduce(reduceJob, initialJobState());
     assert.equal(s.steps[0]!.status, 'done');
-    assert.deepEqual([s.steps[1]!.status, s.steps[1]!.done, s.steps[1]!.total], ['running', 2, 4]);
-    assert.ok(s.log.some((l) => /resumed: 1 steps done, replaying/.test(l.text)));
-    assert.ok(s.log.some((l) => /program: continuing at unit 3\/4/.test(l.text)));
+    assert.deepEqual(
+      [s.steps[1]!.status, s.steps[1]!.unitsDone, s.steps[1]!.units, s.steps[1]!.unitsFrom],
+      ['running', 2, 4, 2],
+    );
+    assert.ok(s.log.some((l) => /resumed: 1 step done, replaying/.test(l.text)));
+    assert.ok(s.log.some((l) => /program: continuing at unit 3 of 4/.test(l.text)));
   });
 });

@@ -58,11 +58,11 @@ describe('terminal UI', () => {
     const { lastFrame, unmount } = render(<JobView state={s} />);
     const frame = lastFrame() ?? '';
     assert.match(frame, /campaign demo/);
-    assert.match(frame, /✔ identify\s+EMU-1/);
-    assert.match(frame, /▶ program/);
-    assert.match(frame, / 50%\s+128\/256/);
-    assert.match(frame, /· infer/);
-    assert.match(frame, /q abort · p pause/);
+    assert.match(frame, /✔ 1 identify\s+3 ms {2}EMU-1/);
+    assert.match(frame, /▶ 2 program/);
+    assert.match(frame, /░ {2}50%/);
+    assert.match(frame, /· 3 infer/);
+    assert.match(frame, /p pause · a abort · v view · \? help · q quit \(aborts\)/);
     unmount();
   });
 
