@@ -88,7 +88,8 @@ describe('characterize → NoiseModel on the default emulated profile', function
     assert.ok(report?.kind === 'step' && report.step === 'program');
     const rows: unknown[] = [];
     r.timesS.forEach((t, ti) => {
-      // Truth per band: RMS of the table's σ over the band's cells at their programmed value.
+      // Truth per band: RMS of the table's σ over the band's cells at their programmed value, with
+      // the emulator's floor clamp (a cell cannot relax below it), which trims the lowest band.
       const width = (p.conductance.gMaxMicroS - p.conductance.gMinMicroS) / 8;
       const acc = r.gMicroS.map(() => ({ s2: 0, n: 0 }));
       const final = report.report.finalMicroS;
@@ -99,7 +100,7 @@ describe('characterize → NoiseModel on the default emulated profile', function
         const centre = p.conductance.gMinMicroS + (b + 0.5) * width;
         const j = r.gMicroS.findIndex((c) => Math.abs(c - centre) < width / 2);
         if (j < 0) continue;
-        acc[j]!.s2 += table.sigmaAt(g, t) ** 2;
+        acc[j]!.s2 += clampedSigma(g, table.sigmaAt(g, t), table.floorMicroS) ** 2;
         acc[j]!.n++;
       }
       r.gMicroS.forEach((g, j) => {
@@ -225,3 +226,26 @@ describe('characterize → NoiseModel on the default emulated profile', function
     );
   });
 });
+
+/**
+ * RMS of an N(0, σ²) excursion from `g` whose result is clamped below at `floor`: with
+ * a = (floor − g)/σ, E[Y²] = σ²·(1 − Φ(a) + a·φ(a) + a²·Φ(a)) (the clamped tail sits at a).
+ */
+function clampedSigma(g: number, sigma: number, floor: number): number {
+  if (sigma <= 0) return 0;
+  const a = (floor - g) / sigma;
+  const phi = Math.exp((-a * a) / 2) / Math.sqrt(2 * Math.PI);
+  const cdf = normalCdf(a);
+  return sigma * Math.sqrt(1 - cdf + a * phi + a * a * cdf);
+}
+
+/** Φ(x) from erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
