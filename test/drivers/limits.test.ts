@@ -234,9 +234,14 @@ describe('limits', () => {
       rejects(
         () => checkPulse(info, pulse({ count: 0 })),
         'INVALID_ARGUMENT',
-        /^count .*\[1, 1000\]/,
+        /^count must be a whole number >= 1, got 0$/,
       );
-      rejects(() => checkPulse(info, pulse({ count: MAX_PULSE_COUNT + 1 })), 'INVALID_ARGUMENT');
+      // Over the chip's limit is LIMIT (docs/protocol.md: one error-code rule).
+      rejects(
+        () => checkPulse(info, pulse({ count: MAX_PULSE_COUNT + 1 })),
+        'LIMIT',
+        /^count 1001 pulses is outside the chip's limit \[1, 1000\] pulses$/,
+      );
       rejects(() => checkPulse(info, pulse({ count: 1.5 })), 'INVALID_ARGUMENT');
     });
   });
@@ -250,8 +255,8 @@ describe('limits', () => {
     it('rejects averaging outside [1, limit] and a bad region', () => {
       rejects(
         () => checkRead(info, { region, average: 17 }),
-        'INVALID_ARGUMENT',
-        /^average .*\[1, 16\]/,
+        'LIMIT',
+        /^average 17 reads is outside the chip's limit \[1, 16\] reads$/,
       );
       rejects(() => checkRead(info, { region, average: 0 }), 'INVALID_ARGUMENT', /^average /);
       rejects(
@@ -461,7 +466,7 @@ describe('limits', () => {
       rejects(
         () => checkProgram(info, req({ maxIterations: 51 })),
         'LIMIT',
-        /^iterations per cell 51 {2}is outside .*\[1, 50\]/,
+        /^iterations per cell 51 iterations is outside .*\[1, 50\] iterations$/,
       );
       rejects(
         () => checkProgram(info, req({ maxIterations: 0 })),
@@ -471,7 +476,7 @@ describe('limits', () => {
       rejects(
         () => checkProgram(info, req({ maxPulsesPerPolarity: 21 })),
         'LIMIT',
-        /^pulses per polarity 21 {2}is outside .*\[1, 20\] $/,
+        /^pulses per polarity 21 pulses is outside .*\[1, 20\] pulses$/,
       );
       rejects(
         () => checkProgram(info, req({ maxPulsesPerPolarity: 0 })),
@@ -490,8 +495,8 @@ describe('limits', () => {
       );
       rejects(
         () => checkProgram(info, req({ verifyAverage: 17 })),
-        'INVALID_ARGUMENT',
-        /^verifyAverage must be an integer in \[1, 16\]/,
+        'LIMIT',
+        /^verifyAverage 17 reads is outside the chip's limit \[1, 16\] reads$/,
       );
       rejects(
         () => checkProgram(info, req({ verifyAverage: 0 })),
