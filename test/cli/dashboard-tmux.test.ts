@@ -1,13 +1,16 @@
 /**
  * The dashboard in a real terminal: tmux gives `rram-bench run` an 80×24 pseudo-terminal; the
- * test reads the screen with `capture-pane` and types keys with `send-keys`. It starts the demo
- * campaign, waits for the dashboard with its heat-map and ETA, pauses, resumes, aborts (a, y),
- * and then resumes the run to completion with --resume. Pending, with the reason, when tmux is
+ * test reads the screen with `capture-pane` and types keys with `send-keys`. It starts a short
+ * campaign (the demo's form and program, then a retention read after a 45 s wall-clock wait),
+ * waits for the dashboard with its heat-map and ETA, pauses, resumes, aborts (a, y) during the
+ * wait, and then resumes the run to completion with --resume. The wait is what keeps the run
+ * going while the keys are typed: the demo campaign alone finishes in ~4 s on an idle machine,
+ * before a poll of the screen could see every state. Pending, with the reason, when tmux is
  * not installed (.ci/run installs it).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runCli } from './run-cli.ts';
@@ -48,9 +51,11 @@ describe('dashboard under tmux (80×24)', function () {
     assert.fail(`${what} never appeared; the screen:\n${s}`);
   }
 
-  it('runs the demo campaign with a live dashboard, pauses, resumes, aborts, and resumes to completion', async () => {
+  it('runs a campaign with a live dashboard, pauses, resumes, aborts, and resumes to completion', async () => {
     const db = join(dir, 'runs.db');
-    const cmd = `cd '${repoRoot}' && node bin/rram-bench.js run fixtures/campaigns/demo.yaml --emulator --db '${db}'; echo EXIT=$?; sleep 600`;
+    const campaign = join(dir, 'dashboard.yaml');
+    writeFileSync(campaign, CAMPAIGN);
+    const cmd = `cd '${repoRoot}' && node bin/rram-bench.js run '${campaign}' --emulator --db '${db}'; echo EXIT=$?; sleep 600`;
     execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', cmd], {
       env: { ...process.env, TERM: 'xterm-256color' },
     });
@@ -61,7 +66,7 @@ describe('dashboard under tmux (80×24)', function () {
     keys('p');
     await waitFor(/resumed/, 'the resumed line');
     // Running again: the heat-map (half blocks, legend in µS) fills in as the region is formed
-    // and characterised, and the ETA is a time.
+    // and programmed, and the ETA is a time; the run then sits in the retention wait.
     const s = await waitFor(/\d+ µS .+ \d+ µS/, 'the heat-map legend');
     assert.match(s, /[▀▄]/, `no half-block map on screen:\n${s}`);
     assert.match(s, /ETA ≈ \d+:\d\d/, `no ETA on screen:\n${s}`);
@@ -88,3 +93,21 @@ describe('dashboard under tmux (80×24)', function () {
     assert.equal(after[0]!.status, 'completed');
   });
 });
+
+/** The demo's region formed and programmed, then read at 0 s and after a 45 s wall-clock wait. */
+const CAMPAIGN = `name: dashboard
+seed: 1
+variables:
+  region: { row: 0, col: 0, rows: 32, cols: 8 }
+steps:
+  - kind: identify
+  - kind: form
+    region: \${region}
+  - kind: program
+    region: \${region}
+    pattern: { kind: prototypes, classes: 8, seed: 7 }
+    tolerance: 1
+  - kind: retention
+    region: \${region}
+    times: [0, 45]
+`;
