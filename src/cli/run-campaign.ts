@@ -70,61 +70,46 @@ export async function runCampaign(args: string[], ctx: CliContext): Promise<numb
   const open = toOpenChipOptions(values, ctx.stderr);
   if (values['dry-run']) return dryRunCommand(plan, open, ctx, !!values.json);
   if (values.db === undefined) ctx.stderr.write(`no --db given: storing in ${DEFAULT_DB_PATH}\n`);
-  const screen = await openScreen(
-    plan.name,
-    plan.steps.map((p) => p.name),
-    open,
-    values,
-    ctx,
-  );
-  return onScreen(screen, ctx, (sctx) =>
-    withChip(open, async (driver) => {
-      const { chip, estimatesS } = await checked(driver, plan, sctx);
-      const store = Store.open(dbPath);
-      try {
-        announceCrashed(store, ctx);
-        const uuid = randomUUID();
-        const runId = store.createRun(
-          {
-            uuid,
-            campaignName: plan.name,
-            campaignText: plan.text,
-            campaignPath: file,
-            chipId: store.upsertChip(chip, open.profile),
-            connection: open.port !== undefined ? 'serial' : 'emulator',
-            port: open.port,
-            profile: open.profile,
-            seed: open.seed ?? 1,
-            clock: open.clock ?? 'wall',
-            chipState: open.chipState,
-            softwareVersion: SOFTWARE_VERSION,
-          },
-          plan.steps.map((p) => ({
-            idx: p.idx,
-            kind: p.step.kind,
-            name: p.name,
-            params: p.step,
-            units: stepRunner(p, stepSeed(plan.seed, p.idx)).units,
-          })),
-        );
-        return await execute(
-          store,
-          runId,
-          uuid,
-          driver,
-          chip,
-          plan,
-          undefined,
-          values,
-          sctx,
-          screen,
-          estimatesS,
-        );
-      } finally {
-        store.close();
-      }
-    }),
-  );
+  return withRunChip(plan, open, dbPath, values, ctx, async (a) => {
+    const { store, driver, chip, sctx, screen, estimatesS } = a;
+    const uuid = randomUUID();
+    const runId = store.createRun(
+      {
+        uuid,
+        campaignName: plan.name,
+        campaignText: plan.text,
+        campaignPath: file,
+        chipId: store.upsertChip(chip, open.profile),
+        connection: open.port !== undefined ? 'serial' : 'emulator',
+        port: open.port,
+        profile: open.profile,
+        seed: open.seed ?? 1,
+        clock: open.clock ?? 'wall',
+        chipState: open.chipState,
+        softwareVersion: SOFTWARE_VERSION,
+      },
+      plan.steps.map((p) => ({
+        idx: p.idx,
+        kind: p.step.kind,
+        name: p.name,
+        params: p.step,
+        units: stepRunner(p, stepSeed(plan.seed, p.idx)).units,
+      })),
+    );
+    return await execute(
+      store,
+      runId,
+      uuid,
+      driver,
+      chip,
+      plan,
+      undefined,
+      values,
+      sctx,
+      screen,
+      estimatesS,
+    );
+  });
 }
 
 /** Identify the chip and check the whole plan against it before anything is stored or sent. */
@@ -259,6 +244,80 @@ async function resumeRun(
           ...(row.clock && { clock: row.clock as 'wall' | 'virtual' }),
           ...(row.chip_state && { chipState: row.chip_state }),
         };
+  return withRunChip(plan, open, dbPath, values, ctx, async (a) => {
+    const { store, driver, chip, sctx, screen, estimatesS } = a;
+    const current = store.reader.findRun(row.uuid);
+    if (current.status === 'running')
+      throw new BenchError(
+        'INVALID_ARGUMENT',
+        `run ${row.uuid} is running (pid ${current.pid} on ${current.host})`,
+        { run: row.uuid },
+      );
+    if (chip.serial !== current.chip_serial || chip.model !== current.chip_model)
+      throw new BenchError(
+        'INVALID_ARGUMENT',
+        `run ${row.uuid} ran on ${current.chip_model} ${current.chip_serial}, this chip is ${chip.model} ${chip.serial}`,
+        { run: row.uuid },
+      );
+    // An emulated chip lost its state with the process: re-derive it by replaying committed
+    // work (bit-identical in virtual time). A board keeps its conductances, and so does an
+    // emulated chip whose state file was saved when an abort closed it cleanly.
+    const replay =
+      current.connection === 'emulator' && !(current.chip_state && current.status === 'aborted');
+    const steps = store.reader.steps(current.id);
+    const resume: ResumeFrom = {
+      replay,
+      steps: new Map(
+        steps.map((s) => [
+          s.idx,
+          { completed: s.status === 'completed', checkpoint: s.checkpoint },
+        ]),
+      ),
+      committed: (idx) => store.reader.unitMeasurements(current.id, idx).map((u) => u.measurement),
+    };
+    store.resumeRun(
+      current.id,
+      `resumed from status ${current.status}${replay ? ' (replaying committed work on the emulated chip)' : ''}`,
+    );
+    return await execute(
+      store,
+      current.id,
+      current.uuid,
+      driver,
+      chip,
+      plan,
+      resume,
+      values,
+      sctx,
+      screen,
+      estimatesS,
+    );
+  });
+}
+
+/** What a new run and a resumed run both work in: the chip checked against the plan, the store open. */
+interface RunChip {
+  store: Store;
+  driver: ChipDriver;
+  chip: ChipInfo;
+  sctx: CliContext;
+  screen: RunScreen | undefined;
+  estimatesS: Awaited<ReturnType<typeof checked>>['estimatesS'];
+}
+
+/**
+ * The dashboard (when on a TTY), then the chip opened and the whole plan checked against it,
+ * then the store opened (crashed runs announced): `body` runs inside all three, which close in
+ * reverse order whatever it does.
+ */
+async function withRunChip(
+  plan: CampaignPlan,
+  open: OpenChipOptions,
+  dbPath: string,
+  values: Values,
+  ctx: CliContext,
+  body: (a: RunChip) => Promise<number>,
+): Promise<number> {
   const screen = await openScreen(
     plan.name,
     plan.steps.map((p) => p.name),
@@ -272,54 +331,7 @@ async function resumeRun(
       const store = Store.open(dbPath);
       try {
         announceCrashed(store, ctx);
-        const current = store.reader.findRun(row.uuid);
-        if (current.status === 'running')
-          throw new BenchError(
-            'INVALID_ARGUMENT',
-            `run ${row.uuid} is running (pid ${current.pid} on ${current.host})`,
-            { run: row.uuid },
-          );
-        if (chip.serial !== current.chip_serial || chip.model !== current.chip_model)
-          throw new BenchError(
-            'INVALID_ARGUMENT',
-            `run ${row.uuid} ran on ${current.chip_model} ${current.chip_serial}, this chip is ${chip.model} ${chip.serial}`,
-            { run: row.uuid },
-          );
-        // An emulated chip lost its state with the process: re-derive it by replaying committed
-        // work (bit-identical in virtual time). A board keeps its conductances, and so does an
-        // emulated chip whose state file was saved when an abort closed it cleanly.
-        const replay =
-          current.connection === 'emulator' &&
-          !(current.chip_state && current.status === 'aborted');
-        const steps = store.reader.steps(current.id);
-        const resume: ResumeFrom = {
-          replay,
-          steps: new Map(
-            steps.map((s) => [
-              s.idx,
-              { completed: s.status === 'completed', checkpoint: s.checkpoint },
-            ]),
-          ),
-          committed: (idx) =>
-            store.reader.unitMeasurements(current.id, idx).map((u) => u.measurement),
-        };
-        store.resumeRun(
-          current.id,
-          `resumed from status ${current.status}${replay ? ' (replaying committed work on the emulated chip)' : ''}`,
-        );
-        return await execute(
-          store,
-          current.id,
-          current.uuid,
-          driver,
-          chip,
-          plan,
-          resume,
-          values,
-          sctx,
-          screen,
-          estimatesS,
-        );
+        return await body({ store, driver, chip, sctx, screen, estimatesS });
       } finally {
         store.close();
       }
