@@ -4,9 +4,8 @@
  * naming it and the problem.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { BenchError } from '../../drivers/driver.ts';
-import { parseNpy } from './npy.ts';
+import { readNpyFile } from './npy.ts';
 
 /** A weight matrix, row-major `rows × cols`, with the hash that identifies its version. */
 export interface Weights {
@@ -21,17 +20,7 @@ export interface Weights {
 
 /** Read and check the weights in `file`. */
 export function loadWeights(file: string): Weights {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new BenchError(
-      'INVALID_ARGUMENT',
-      `cannot read weights ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      { file },
-    );
-  }
-  const npy = parseNpy(bytes, file);
+  const { array: npy, bytes } = readNpyFile(file, 'weights');
   if (npy.dtype !== '<f4' && npy.dtype !== '<f8')
     throw new BenchError(
       'INVALID_ARGUMENT',

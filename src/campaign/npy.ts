@@ -5,6 +5,7 @@
  * arrays, other dtypes) is refused with INVALID_ARGUMENT naming the file and the reason.
  * Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
+import { readFileSync } from 'node:fs';
 import { BenchError } from '../../drivers/driver.ts';
 
 const MAGIC = '\x93NUMPY';
@@ -33,6 +34,24 @@ export interface NpyArray {
 
 function fail(file: string, why: string): never {
   throw new BenchError('INVALID_ARGUMENT', `${file}: not a readable .npy array: ${why}`, { file });
+}
+
+/**
+ * Read and parse the `.npy` file at `file`, keeping its bytes (for a digest). A file that cannot
+ * be read is INVALID_ARGUMENT: "cannot read <what> <file>: <reason>".
+ */
+export function readNpyFile(file: string, what?: string): { array: NpyArray; bytes: Buffer } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new BenchError(
+      'INVALID_ARGUMENT',
+      `cannot read ${what ? `${what} ` : ''}${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    );
+  }
+  return { array: parseNpy(bytes, file), bytes };
 }
 
 /** Parse the bytes of a `.npy` file; `file` names it in errors. */

@@ -3,9 +3,8 @@
  * `.npy` pair (inputs `samples × features` in [0, 1], integer labels). Inputs stay in [0, 1];
  * `toPulses` quantises them to the chip's input precision (one activation unit = full scale).
  */
-import { readFileSync } from 'node:fs';
 import { BenchError } from '../../drivers/driver.ts';
-import { parseNpy } from '../campaign/npy.ts';
+import { readNpyFile } from '../campaign/npy.ts';
 import { encodeInputs } from '../inference/encode.ts';
 import { topCount } from '../inference/ifc-model.ts';
 import { downsample2x2 } from './downsample.ts';
@@ -62,17 +61,7 @@ function take(x: Float32Array, labels: Int32Array, features: number, index: Int3
 }
 
 function readNpy(file: string) {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new BenchError(
-      'INVALID_ARGUMENT',
-      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      { file },
-    );
-  }
-  return parseNpy(bytes, file);
+  return readNpyFile(file).array;
 }
 
 function loadNpyPair(inputs: string, labels: string) {
