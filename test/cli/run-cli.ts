@@ -15,12 +15,15 @@ export interface Ran {
   stderr: string;
 }
 
-/** Run `node <nodeArgs…> <args…>` in the repo root; never rejects on a non-zero exit. */
-export async function runNode(args: string[]): Promise<Ran> {
+/**
+ * Run `node <nodeArgs…> <args…>` in the repo root; never rejects on a non-zero exit. The process
+ * is killed after `timeoutMs` (default 60 s; a hostile-link run needs minutes).
+ */
+export async function runNode(args: string[], timeoutMs = 60_000): Promise<Ran> {
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, args, {
       cwd: repoRoot,
-      timeout: 60_000,
+      timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };

@@ -6,8 +6,6 @@
  * FORM, PROG and PULSE line executed exactly once.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,30 +15,12 @@ import type { Firmware } from '../../../drivers/serial/board/firmware.ts';
 import type { LinkFaults } from '../../../drivers/serial/faults/faults.ts';
 import { startPty } from '../../../drivers/serial/transport/transports.ts';
 import { needsSocat } from '../../needs-socat.ts';
-import { repoRoot, runCli } from '../../cli/run-cli.ts';
-
-const execFileAsync = promisify(execFile);
+import { runCli, runNode } from '../../cli/run-cli.ts';
+import type { Ran } from '../../cli/run-cli.ts';
 
 /** `rram-bench …` with a budget for a slow machine (a hostile run may take minutes). */
-async function runLong(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      ['bin/rram-bench.js', ...args],
-      {
-        cwd: repoRoot,
-        timeout: 400_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof err.code !== 'number') throw e;
-    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+function runLong(...args: string[]): Promise<Ran> {
+  return runNode(['bin/rram-bench.js', ...args], 400_000);
 }
 
 /** Everything a run stored that a link must not change, as comparable text. */
