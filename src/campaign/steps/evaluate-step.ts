@@ -5,6 +5,7 @@
  * and chip time. With `hidden: true` only the first layer runs and its activations — the next
  * layer's input pulses — are kept for chip-in-the-loop fine-tuning. One unit per batch.
  */
+import { chipSizedParts } from '../../inference/chip-sized-parts.ts';
 import { toArray } from 'rxjs';
 import type { ChipInfo } from '../../../drivers/driver.ts';
 import { argmax } from '../../inference/accuracy.ts';
@@ -76,10 +77,7 @@ export function evaluateStep(s: StepOf<'evaluate'>): StepRunner {
       const n = Math.min(s.batch, samples - first);
       const k = layers[0]!.layer.inputs;
       const inputs = pulses!.slice(first * k, (first + n) * k);
-      const chunk = Math.max(1, ctx.chip.limits.maxMvmBatch);
-      const parts: Uint8Array[] = [];
-      for (let b = 0; b < n; b += chunk)
-        parts.push(inputs.subarray(b * k, Math.min(n, b + chunk) * k));
+      const parts = chipSizedParts(inputs, n, k, ctx.chip.limits.maxMvmBatch);
       const outputs = await observe(
         infer(ctx.driver, layers, parts, { model: model! }).pipe(toArray()),
         {

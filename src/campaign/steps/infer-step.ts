@@ -7,6 +7,7 @@
  * linear readout model: ranking classes needs no measured transfer curve.
  * Datasets: `synthetic` now; MNIST arrives with a later issue.
  */
+import { chipSizedParts } from '../../inference/chip-sized-parts.ts';
 import { toArray } from 'rxjs';
 import type { ChipInfo, ReadoutConfig } from '../../../drivers/driver.ts';
 import { BenchError } from '../../../drivers/driver.ts';
@@ -85,11 +86,7 @@ export function inferStep(s: StepOf<'infer'>): StepRunner {
       const n = Math.min(s.batch, spec.samples - first);
       const k = rows.length;
       const inputs = pulses!.slice(first * k, (first + n) * k);
-      // A unit's batch may exceed what one MVM request takes: stream it in chip-sized parts.
-      const chunk = Math.max(1, ctx.chip.limits.maxMvmBatch);
-      const parts: Uint8Array[] = [];
-      for (let b = 0; b < n; b += chunk)
-        parts.push(inputs.subarray(b * k, Math.min(n, b + chunk) * k));
+      const parts = chipSizedParts(inputs, n, k, ctx.chip.limits.maxMvmBatch);
       const outputs = await observe(
         infer(ctx.driver, [{ layer }], parts, { model: linear(readout!.precisionBits) }).pipe(
           toArray(),
