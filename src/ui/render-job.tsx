@@ -15,7 +15,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { initialJobState, reduceJob, type JobState, type JobUpdate } from './job-state.ts';
-import { JobApp } from './JobApp.tsx';
+import { JobApp, type JobAppProps } from './JobApp.tsx';
 import { colorWanted } from './palette.ts';
 
 /** Options of renderJob. */
@@ -62,21 +62,15 @@ export async function renderJob(
   updates: Observable<JobUpdate>,
   options: RenderJobOptions = {},
 ): Promise<void> {
-  const stdin = options.stdin ?? process.stdin;
-  const instance = render(
-    <JobApp
-      states={sampleJob(updates, options.frameMs ?? 500, options.scheduler)}
-      initial={initialJobState()}
-      onAbort={options.onAbort}
-      onPauseToggle={options.onPauseToggle}
-      onPause={options.onPause}
-      {...(options.now && { now: options.now })}
-      color={options.color ?? colorWanted()}
-      interactive={stdin.isTTY === true}
-    />,
-    { stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+  return show(
+    {
+      states: sampleJob(updates, options.frameMs ?? 500, options.scheduler),
+      onAbort: options.onAbort,
+      onPauseToggle: options.onPauseToggle,
+      onPause: options.onPause,
+    },
+    options,
   );
-  await instance.waitUntilExit();
 }
 
 /**
@@ -87,10 +81,18 @@ export async function renderStates(
   states: Observable<JobState>,
   options: Pick<RenderJobOptions, 'stdout' | 'stdin' | 'now' | 'color'> = {},
 ): Promise<void> {
+  return show({ states }, options);
+}
+
+/** Mount JobApp on the terminal (interactive when stdin is a TTY); resolves when it exits. */
+async function show(
+  props: Pick<JobAppProps, 'states' | 'onAbort' | 'onPauseToggle' | 'onPause'>,
+  options: Pick<RenderJobOptions, 'stdout' | 'stdin' | 'now' | 'color'>,
+): Promise<void> {
   const stdin = options.stdin ?? process.stdin;
   const instance = render(
     <JobApp
-      states={states}
+      {...props}
       initial={initialJobState()}
       {...(options.now && { now: options.now })}
       color={options.color ?? colorWanted()}
